@@ -1,0 +1,1 @@
+//! dictionary (scaffold; filled in by its issue).

@@ -1,0 +1,1 @@
+//! ksef-api (scaffold; filled in by its issue).

@@ -1,0 +1,1 @@
+//! ksef-sim (scaffold; filled in by its issue).
