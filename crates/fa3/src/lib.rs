@@ -7,3 +7,4 @@
 pub mod code;
 
 pub use code::{FindingCode, RuleSource};
+pub mod xsd;
