@@ -1,1 +1,1 @@
-//! engine (scaffold; filled in by its issue).
+//! engine
