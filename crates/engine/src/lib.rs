@@ -1,1 +1,15 @@
-//! engine
+//! The durable heart of KSeF Desk: an invoice handed to the engine is accounted for until KSeF
+//! confirms it with a UPO or rejects it with a reason — across crashes, restarts and outages — and
+//! is never sent twice.
+//!
+//! Architecture invariant: this crate knows nothing of Tauri or any UI; all time comes from an
+//! injected [`clock::Clock`] and all randomness from an injected [`rng::EngineRng`].
+
+//pub mod backoff;
+pub mod clock;
+//pub mod import;
+//pub mod limiter;
+pub mod rng;
+pub mod state;
+pub mod store;
+pub mod validation;

@@ -1,0 +1,399 @@
+//! Read-side queries for the UI and the CLI: filtered, sorted, paged invoice lists (all in SQL),
+//! per-state counts, event history, latency metrics and the error report.
+
+use rusqlite::{params, params_from_iter, types::Value};
+
+use super::{CompanyId, InvoiceId, Store, StoreError};
+use crate::state::{self, SubmissionState};
+
+/// Most rows one list page may return, whatever the caller asks.
+pub const LIST_PAGE_ROWS_MAX: u32 = 1_000;
+
+/// Column to sort an invoice list by. Ties are broken by id so pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvoiceSort {
+    /// Issue date (`P_1`).
+    IssueDate,
+    /// Invoice number (`P_2`).
+    InvoiceNumber,
+    /// Buyer name.
+    Buyer,
+    /// State.
+    State,
+    /// Gross total.
+    Gross,
+    /// Last change.
+    #[default]
+    UpdatedAt,
+}
+
+impl InvoiceSort {
+    /// The column; a fixed whitelist, never user text, so it is safe to splice into SQL.
+    fn column(self) -> &'static str {
+        match self {
+            InvoiceSort::IssueDate => "issue_date",
+            InvoiceSort::InvoiceNumber => "invoice_number",
+            InvoiceSort::Buyer => "buyer_name",
+            InvoiceSort::State => "state",
+            InvoiceSort::Gross => "gross_minor",
+            InvoiceSort::UpdatedAt => "updated_at",
+        }
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortDirection {
+    /// Smallest first.
+    Ascending,
+    /// Largest first.
+    #[default]
+    Descending,
+}
+
+/// Which invoices to list. Empty criteria match everything.
+#[derive(Debug, Clone)]
+pub struct InvoiceFilter {
+    /// Whose invoices.
+    pub company: CompanyId,
+    /// Only these states (empty: all).
+    pub states: Vec<SubmissionState>,
+    /// Issue date on or after (`YYYY-MM-DD`).
+    pub issued_from: Option<String>,
+    /// Issue date on or before (`YYYY-MM-DD`).
+    pub issued_to: Option<String>,
+    /// Buyer NIP equal to, or buyer name containing (case-insensitive), this text.
+    pub counterparty: Option<String>,
+    /// Invoice number containing (case-insensitive) this text.
+    pub number_contains: Option<String>,
+    /// Sort column.
+    pub sort: InvoiceSort,
+    /// Sort direction.
+    pub direction: SortDirection,
+    /// Rows to skip.
+    pub offset: u32,
+    /// Rows to return (capped at [`LIST_PAGE_ROWS_MAX`]).
+    pub limit: u32,
+}
+
+impl InvoiceFilter {
+    /// Everything of `company`, newest change first, first page of 50.
+    pub fn all(company: CompanyId) -> InvoiceFilter {
+        InvoiceFilter {
+            company,
+            states: Vec::new(),
+            issued_from: None,
+            issued_to: None,
+            counterparty: None,
+            number_contains: None,
+            sort: InvoiceSort::default(),
+            direction: SortDirection::default(),
+            offset: 0,
+            limit: 50,
+        }
+    }
+}
+
+/// One line of the invoice list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InvoiceSummaryRow {
+    /// Row id.
+    pub id: InvoiceId,
+    /// File name.
+    pub file_name: String,
+    /// State.
+    pub state: SubmissionState,
+    /// `P_2`.
+    pub invoice_number: Option<String>,
+    /// `P_1`.
+    pub issue_date: Option<String>,
+    /// Buyer NIP.
+    pub buyer_nip: Option<String>,
+    /// Buyer name.
+    pub buyer_name: Option<String>,
+    /// Gross total in minor units.
+    pub gross_minor: Option<i64>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// KSeF number once accepted.
+    pub ksef_number: Option<String>,
+    /// Last error code.
+    pub error_code: Option<String>,
+    /// Last change (Unix ms).
+    pub updated_at: i64,
+}
+
+/// One page of the invoice list with the total number of matches.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InvoicePage {
+    /// Matching rows in total (for the pager).
+    pub total: i64,
+    /// This page.
+    pub rows: Vec<InvoiceSummaryRow>,
+}
+
+/// One entry of an invoice's history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EventRow {
+    /// When (Unix ms).
+    pub at: i64,
+    /// `user`, `engine`, `ksef` or `reconciler`.
+    pub actor: String,
+    /// Previous state (`None` at creation).
+    pub from_state: Option<SubmissionState>,
+    /// New state.
+    pub to_state: SubmissionState,
+    /// Stable code.
+    pub code: Option<String>,
+    /// Detail.
+    pub detail: Option<String>,
+}
+
+/// Delivery metrics over a period.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Metrics {
+    /// Invoices accepted in the period.
+    pub accepted: i64,
+    /// Invoices rejected in the period.
+    pub rejected: i64,
+    /// Median time from first queued to accepted (nearest rank), ms.
+    pub latency_median_ms: Option<i64>,
+    /// 95th percentile of the same, ms.
+    pub latency_p95_ms: Option<i64>,
+    /// rejected / (accepted + rejected); `None` when both are zero.
+    pub rejection_rate: Option<f64>,
+}
+
+/// How often one error code occurred.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorCount {
+    /// Stable error code.
+    pub code: String,
+    /// Occurrences.
+    pub count: i64,
+}
+
+impl Store {
+    /// One page of invoices; filtering, sorting and paging all happen in SQL.
+    pub fn list_invoices(&self, f: &InvoiceFilter) -> Result<InvoicePage, StoreError> {
+        let mut clauses = vec!["company_id = ?".to_owned()];
+        let mut args: Vec<Value> = vec![Value::Integer(f.company.0)];
+        if !f.states.is_empty() {
+            let marks = vec!["?"; f.states.len()].join(", ");
+            clauses.push(format!("state IN ({marks})"));
+            args.extend(f.states.iter().map(|s| Value::Text(s.as_str().to_owned())));
+        }
+        if let Some(from) = &f.issued_from {
+            clauses.push("issue_date >= ?".to_owned());
+            args.push(Value::Text(from.clone()));
+        }
+        if let Some(to) = &f.issued_to {
+            clauses.push("issue_date <= ?".to_owned());
+            args.push(Value::Text(to.clone()));
+        }
+        if let Some(party) = &f.counterparty {
+            // instr() rather than LIKE: user text can contain % and _ without meaning.
+            clauses.push("(buyer_nip = ? OR instr(lower(buyer_name), lower(?)) > 0)".to_owned());
+            args.push(Value::Text(party.clone()));
+            args.push(Value::Text(party.clone()));
+        }
+        if let Some(number) = &f.number_contains {
+            clauses.push("instr(lower(invoice_number), lower(?)) > 0".to_owned());
+            args.push(Value::Text(number.clone()));
+        }
+        let filter = clauses.join(" AND ");
+        let total: i64 = self.conn().query_row(
+            &format!("SELECT count(*) FROM invoices WHERE {filter}"),
+            params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let direction = match f.direction {
+            SortDirection::Ascending => "ASC",
+            SortDirection::Descending => "DESC",
+        };
+        let sql = format!(
+            "SELECT id, file_name, state, invoice_number, issue_date, buyer_nip, buyer_name,
+                    gross_minor, currency, ksef_number, error_code, updated_at
+             FROM invoices WHERE {filter}
+             ORDER BY {col} {direction}, id {direction} LIMIT ? OFFSET ?",
+            col = f.sort.column()
+        );
+        args.push(Value::Integer(i64::from(f.limit.min(LIST_PAGE_ROWS_MAX))));
+        args.push(Value::Integer(i64::from(f.offset)));
+        let mut stmt = self.conn().prepare(&sql)?;
+        let raw = stmt.query_map(params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, String>(2)?,
+                InvoiceSummaryRow {
+                    id: InvoiceId(r.get(0)?),
+                    file_name: r.get(1)?,
+                    state: SubmissionState::Invalid,
+                    invoice_number: r.get(3)?,
+                    issue_date: r.get(4)?,
+                    buyer_nip: r.get(5)?,
+                    buyer_name: r.get(6)?,
+                    gross_minor: r.get(7)?,
+                    currency: r.get(8)?,
+                    ksef_number: r.get(9)?,
+                    error_code: r.get(10)?,
+                    updated_at: r.get(11)?,
+                },
+            ))
+        })?;
+        let mut rows = Vec::new();
+        for item in raw {
+            let (state_text, mut row) = item?;
+            row.state = state::parse_state(&state_text)?;
+            rows.push(row);
+        }
+        Ok(InvoicePage { total, rows })
+    }
+
+    /// Number of invoices of `company` in each state, every state listed (zeros included).
+    pub fn counts_by_state(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<(SubmissionState, i64)>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT state, count(*) FROM invoices WHERE company_id = ?1 GROUP BY state")?;
+        let mut counts: Vec<(SubmissionState, i64)> =
+            SubmissionState::ALL.iter().map(|&s| (s, 0)).collect();
+        let rows = stmt.query_map([company.0], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        for row in rows {
+            let (text, n) = row?;
+            let s = state::parse_state(&text)?;
+            if let Some(slot) = counts.iter_mut().find(|(k, _)| *k == s) {
+                slot.1 = n;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// An invoice's full history, oldest first.
+    pub fn event_history(&self, id: InvoiceId) -> Result<Vec<EventRow>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT at, actor, from_state, to_state, code, detail FROM events
+             WHERE invoice_id = ?1 ORDER BY id",
+        )?;
+        let raw = stmt.query_map([id.0], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for item in raw {
+            let (at, actor, from, to, code, detail) = item?;
+            out.push(EventRow {
+                at,
+                actor,
+                from_state: from.as_deref().map(state::parse_state).transpose()?,
+                to_state: state::parse_state(&to)?,
+                code,
+                detail,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Latency and rejection metrics for verdicts reached in `[from_ms, to_ms)`.
+    pub fn metrics(
+        &self,
+        company: CompanyId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Metrics, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT a.at - (SELECT min(q.at) FROM events q
+                            WHERE q.invoice_id = a.invoice_id AND q.to_state = 'queued')
+             FROM events a JOIN invoices i ON i.id = a.invoice_id
+             WHERE i.company_id = ?1 AND a.to_state = 'accepted' AND a.at >= ?2 AND a.at < ?3",
+        )?;
+        let mut latencies: Vec<i64> = stmt
+            .query_map(params![company.0, from_ms, to_ms], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        latencies.sort_unstable();
+        let accepted: i64 = self.count_verdicts(company, "accepted", from_ms, to_ms)?;
+        let rejected: i64 = self.count_verdicts(company, "rejected", from_ms, to_ms)?;
+        let decided = accepted + rejected;
+        Ok(Metrics {
+            accepted,
+            rejected,
+            latency_median_ms: nearest_rank(&latencies, 50),
+            latency_p95_ms: nearest_rank(&latencies, 95),
+            rejection_rate: (decided > 0).then(|| rejected as f64 / decided as f64),
+        })
+    }
+
+    fn count_verdicts(
+        &self,
+        company: CompanyId,
+        to_state: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT count(DISTINCT e.invoice_id) FROM events e JOIN invoices i ON i.id = e.invoice_id
+             WHERE i.company_id = ?1 AND e.to_state = ?2 AND e.at >= ?3 AND e.at < ?4",
+            params![company.0, to_state, from_ms, to_ms],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// How often each error code was recorded in `[from_ms, to_ms)` (most frequent first): the
+    /// weekly error report.
+    pub fn error_report(
+        &self,
+        company: CompanyId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ErrorCount>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT e.code, count(*) AS n FROM events e JOIN invoices i ON i.id = e.invoice_id
+             WHERE i.company_id = ?1 AND e.at >= ?2 AND e.at < ?3 AND e.code IS NOT NULL
+               AND e.from_state IS NOT NULL
+               AND e.to_state IN ('queued', 'rejected', 'needs_attention')
+             GROUP BY e.code ORDER BY n DESC, e.code",
+        )?;
+        let rows = stmt.query_map(params![company.0, from_ms, to_ms], |r| {
+            Ok(ErrorCount {
+                code: r.get(0)?,
+                count: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn nearest_rank(sorted: &[i64], percent: usize) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (percent * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_rank;
+
+    #[test]
+    fn nearest_rank_matches_definition() {
+        let v: Vec<i64> = (1..=20).collect();
+        assert_eq!(nearest_rank(&v, 50), Some(10));
+        assert_eq!(nearest_rank(&v, 95), Some(19));
+        assert_eq!(nearest_rank(&[7], 95), Some(7));
+        assert_eq!(nearest_rank(&[], 50), None);
+    }
+}

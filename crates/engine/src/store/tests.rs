@@ -1,0 +1,527 @@
+//! Store tests: schema and pragmas, database-enforced rules, claims and fencing, crash safety,
+//! and the read-side queries.
+use sha2::{Digest, Sha256};
+
+use super::test_support::temp_store;
+use super::*;
+use crate::state::{Actor, Applied, Change, SubmissionState};
+use crate::validation::{Finding, InvoiceSummary, Severity};
+
+const LEASE_MS: i64 = 30_000;
+
+/// Inserts a queued invoice whose summary is derived from `number`.
+fn add(store: &mut Store, company: CompanyId, number: &str, now_ms: i64) -> InvoiceId {
+    add_with(store, company, number, "Buyer S.A.", "2026-02-02", now_ms)
+}
+
+fn add_with(
+    store: &mut Store,
+    company: CompanyId,
+    number: &str,
+    buyer: &str,
+    issue_date: &str,
+    now_ms: i64,
+) -> InvoiceId {
+    let bytes = format!("<Faktura>{number}</Faktura>").into_bytes();
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let summary = InvoiceSummary {
+        invoice_number: Some(number.to_owned()),
+        buyer_name: Some(buyer.to_owned()),
+        buyer_nip: Some("7352765225".to_owned()),
+        issue_date: Some(issue_date.to_owned()),
+        gross_minor: Some(12_300),
+        ..InvoiceSummary::default()
+    };
+    let key = format!("5265877635|VAT|{number}");
+    let findings = [Finding {
+        code: "ours.sample".into(),
+        severity: Severity::Warning,
+        message: "a warning".into(),
+        path: None,
+    }];
+    let tx = store.conn_mut().transaction().unwrap();
+    let id = insert_invoice(
+        &tx,
+        &NewInvoice {
+            company,
+            file_name: "f.xml",
+            source_path: "/in/f.xml",
+            original: &bytes,
+            sha256: &sha,
+            summary: Some(&summary),
+            duplicate_key: Some(&key),
+            content_hash: &sha,
+            state: SubmissionState::Queued,
+            conflict_with: None,
+            trace_id: "trace-1",
+            findings: &findings,
+        },
+        now_ms,
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    id
+}
+
+fn sent(invoice_ref: &str) -> Change<'_> {
+    Change {
+        ksef_session_ref: Some("20260202-SO-0000000001-0000000001-01"),
+        ksef_invoice_ref: Some(invoice_ref),
+        ..Change::to(SubmissionState::Sent, Actor::Ksef)
+    }
+}
+
+fn event_count(store: &Store) -> i64 {
+    store
+        .conn()
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn open_sets_durability_pragmas() {
+    let (_dir, store, _) = temp_store();
+    let pragma = |name: &str| -> String {
+        store
+            .conn()
+            .query_row(&format!("PRAGMA {name}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| format!("{v:?}"))
+            .unwrap()
+    };
+    assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+    assert_eq!(pragma("synchronous"), "Integer(2)", "2 = FULL");
+    assert_eq!(pragma("foreign_keys"), "Integer(1)");
+}
+
+#[test]
+fn migrations_are_idempotent_across_reopen() {
+    let (dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 10);
+    assert_eq!(store.schema_version().unwrap(), migrate::SCHEMA_VERSION);
+    drop(store);
+    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    assert_eq!(store.schema_version().unwrap(), migrate::SCHEMA_VERSION);
+    assert_eq!(store.invoice(id).unwrap().state, SubmissionState::Queued);
+}
+
+#[test]
+fn newer_schema_is_refused_not_downgraded() {
+    let (dir, store, _) = temp_store();
+    store
+        .conn()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    drop(store);
+    let err = Store::open(&dir.path().join("outbox.db")).unwrap_err();
+    assert_eq!(err.code(), "engine.store_schema_too_new");
+}
+
+#[test]
+fn check_constraints_reject_unknown_state_and_broken_invariants() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 10);
+    let conn = store.conn();
+    let bad_state = conn.execute("UPDATE invoices SET state = 'done' WHERE id = ?1", [id.0]);
+    assert!(bad_state.is_err(), "unknown state accepted");
+    let accepted_without_number = conn.execute(
+        "UPDATE invoices SET state = 'accepted' WHERE id = ?1",
+        [id.0],
+    );
+    assert!(
+        accepted_without_number.is_err(),
+        "accepted without KSeF number"
+    );
+    let sending_without_lease = conn.execute(
+        "UPDATE invoices SET state = 'sending' WHERE id = ?1",
+        [id.0],
+    );
+    assert!(sending_without_lease.is_err(), "sending without lease");
+    let bad_company = conn.execute("UPDATE invoices SET company_id = 999 WHERE id = ?1", [id.0]);
+    assert!(bad_company.is_err(), "foreign key not enforced");
+    assert_eq!(store.invoice(id).unwrap().state, SubmissionState::Queued);
+}
+
+#[test]
+fn tokens_have_no_column_in_companies() {
+    // The credential lives in the OS keyring; the schema must not even offer a place for it.
+    let (_dir, store, _) = temp_store();
+    let mut stmt = store
+        .conn()
+        .prepare("PRAGMA table_info(companies)")
+        .unwrap();
+    let columns: Vec<String> = stmt
+        .query_map([], |r| r.get(1))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(columns.contains(&"keyring_ref".to_owned()));
+    assert!(!columns
+        .iter()
+        .any(|c| c.contains("token") || c.contains("secret")));
+}
+
+#[test]
+fn events_are_append_only() {
+    let (_dir, mut store, company) = temp_store();
+    add(&mut store, company, "FV/1", 10);
+    let conn = store.conn();
+    let update = conn.execute("UPDATE events SET detail = 'rewritten'", []);
+    let delete = conn.execute("DELETE FROM events", []);
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(event_count(&store), 1);
+}
+
+#[test]
+fn claim_takes_only_due_invoices_up_to_the_limit_in_due_order() {
+    let (_dir, mut store, company) = temp_store();
+    let a = add(&mut store, company, "FV/1", 100);
+    let b = add(&mut store, company, "FV/2", 50);
+    let c = add(&mut store, company, "FV/3", 75);
+    let later = add(&mut store, company, "FV/4", 500);
+    let out = store.claim_ready(company, 200, 2, LEASE_MS, "w1").unwrap();
+    let ids: Vec<_> = out.claimed.iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec![b, c], "earliest due first, limit respected");
+    let out = store.claim_ready(company, 200, 10, LEASE_MS, "w1").unwrap();
+    assert_eq!(
+        out.claimed.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![a]
+    );
+    assert_eq!(store.invoice(later).unwrap().state, SubmissionState::Queued);
+    let row = store.invoice(a).unwrap();
+    assert_eq!(row.state, SubmissionState::Sending);
+    assert_eq!(row.lease_owner.as_deref(), Some("w1"));
+    assert_eq!(row.lease_until, Some(200 + LEASE_MS));
+    assert_eq!(row.attempts, 1);
+}
+
+#[test]
+fn stale_claimer_write_is_a_no_op() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let old = store
+        .claim_ready(company, 10, 1, LEASE_MS, "w1")
+        .unwrap()
+        .claimed[0];
+
+    // w1 stalls past its lease; the next pass cannot know whether w1's request reached KSeF.
+    let after_expiry = 10 + LEASE_MS;
+    let out = store
+        .claim_ready(company, after_expiry, 10, LEASE_MS, "w2")
+        .unwrap();
+    assert_eq!(out.unresolved, vec![id]);
+    assert!(
+        out.claimed.is_empty(),
+        "an unknown outcome must not be blindly resent"
+    );
+
+    // A person decides to resend; w2 claims it.
+    let retry = Change::to(SubmissionState::Queued, Actor::User).because("user.retry", None);
+    store.apply_override(id, &retry, after_expiry + 1).unwrap();
+    let new = store
+        .claim_ready(company, after_expiry + 2, 1, LEASE_MS, "w2")
+        .unwrap()
+        .claimed[0];
+    assert_ne!(old.fence, new.fence);
+
+    let events_before = event_count(&store);
+    let stale = store
+        .apply_fenced(old, &sent("EE-old"), after_expiry + 3)
+        .unwrap();
+    assert_eq!(stale, Applied::Stale);
+    let row = store.invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::Sending);
+    assert_eq!(row.lease_owner.as_deref(), Some("w2"));
+    assert_eq!(row.ksef_invoice_ref, None);
+    assert_eq!(
+        event_count(&store),
+        events_before,
+        "stale write logged an event"
+    );
+
+    let fresh = store
+        .apply_fenced(new, &sent("EE-new"), after_expiry + 4)
+        .unwrap();
+    assert_eq!(
+        fresh,
+        Applied::Done {
+            from: SubmissionState::Sending
+        }
+    );
+    let row = store.invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::Sent);
+    assert_eq!(row.ksef_invoice_ref.as_deref(), Some("EE-new"));
+    assert_eq!(row.lease_owner, None, "the lease ends with sending");
+}
+
+#[test]
+fn illegal_transition_is_refused_and_writes_nothing() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let before = event_count(&store);
+    let change = Change {
+        ksef_number: Some("5265877635-20260202-0100001AF629-AF"),
+        ..Change::to(SubmissionState::Accepted, Actor::Ksef)
+    };
+    let err = store.apply_override(id, &change, 5).unwrap_err();
+    assert_eq!(err.code(), "engine.illegal_transition");
+    assert_eq!(store.invoice(id).unwrap().state, SubmissionState::Queued);
+    assert_eq!(event_count(&store), before);
+}
+
+#[test]
+fn every_transition_is_logged_with_from_and_to() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let claim = store
+        .claim_ready(company, 1, 1, LEASE_MS, "w")
+        .unwrap()
+        .claimed[0];
+    store.apply_fenced(claim, &sent("EE-1"), 2).unwrap();
+    let accepted = Change {
+        ksef_number: Some("5265877635-20260202-0100001AF629-AF"),
+        ..Change::to(SubmissionState::Accepted, Actor::Ksef)
+    };
+    store.apply_fenced(claim, &accepted, 3).unwrap();
+    let history = store.event_history(id).unwrap();
+    let steps: Vec<_> = history
+        .iter()
+        .map(|e| (e.from_state, e.to_state, e.at))
+        .collect();
+    use SubmissionState::*;
+    assert_eq!(
+        steps,
+        vec![
+            (None, Queued, 0),
+            (Some(Queued), Sending, 1),
+            (Some(Sending), Sent, 2),
+            (Some(Sent), Accepted, 3)
+        ]
+    );
+    let row = store.invoice(id).unwrap();
+    assert_eq!(
+        row.ksef_number.as_deref(),
+        Some("5265877635-20260202-0100001AF629-AF")
+    );
+    assert_eq!(
+        row.ksef_invoice_ref.as_deref(),
+        Some("EE-1"),
+        "kept from the earlier step"
+    );
+}
+
+#[test]
+fn invariants_are_checked_again_on_read() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    // A lease outside `sending` is not a CHECK constraint; the read-side check must catch it.
+    store
+        .conn()
+        .execute(
+            "UPDATE invoices SET state = 'rejected', lease_owner = 'ghost' WHERE id = ?1",
+            [id.0],
+        )
+        .unwrap();
+    assert_eq!(
+        store.invoice(id).unwrap_err().code(),
+        "engine.store_invariant"
+    );
+}
+
+#[test]
+fn uncommitted_work_vanishes_whole_after_a_crash() {
+    let (dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let events_before = event_count(&store);
+    {
+        // Simulated crash: a transaction that changed the row and appended an event is dropped
+        // without commit, then the handle itself is dropped.
+        let tx = store.conn_mut().transaction().unwrap();
+        let change = Change::to(SubmissionState::NeedsAttention, Actor::Engine);
+        crate::state::apply(&tx, id, crate::state::Guard::Override, &change, None, 5).unwrap();
+        let bytes = b"<x/>";
+        insert_invoice(
+            &tx,
+            &NewInvoice {
+                company,
+                file_name: "g.xml",
+                source_path: "g.xml",
+                original: bytes,
+                sha256: &hex::encode(Sha256::digest(bytes)),
+                summary: None,
+                duplicate_key: None,
+                content_hash: "other",
+                state: SubmissionState::Invalid,
+                conflict_with: None,
+                trace_id: "t",
+                findings: &[],
+            },
+            5,
+        )
+        .unwrap();
+    }
+    drop(store);
+    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    assert_eq!(store.invoice(id).unwrap().state, SubmissionState::Queued);
+    assert_eq!(event_count(&store), events_before);
+    let invoices: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM invoices", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(invoices, 1);
+}
+
+#[test]
+fn crash_between_claim_and_record_leaves_a_resolvable_row() {
+    let (dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    store.claim_ready(company, 1, 1, LEASE_MS, "w1").unwrap();
+    drop(store); // the worker dies mid-call
+    let mut store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let row = store.invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::Sending, "the claim was durable");
+    let out = store
+        .claim_ready(company, 1 + LEASE_MS, 10, LEASE_MS, "w2")
+        .unwrap();
+    assert_eq!(out.unresolved, vec![id]);
+    let row = store.invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::NeedsAttention);
+    assert_eq!(row.error_code.as_deref(), Some("engine.lease_expired"));
+}
+
+#[test]
+fn findings_round_trip() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let findings = store.findings(id).unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].code, "ours.sample");
+    assert_eq!(findings[0].severity, Severity::Warning);
+}
+
+#[test]
+fn list_filters_sorts_and_pages_in_sql() {
+    let (_dir, mut store, company) = temp_store();
+    let mut ids = Vec::new();
+    for (n, buyer, date) in [
+        ("FV/2026/001", "Alfa Sp. z o.o.", "2026-01-05"),
+        ("FV/2026/002", "Beta S.A.", "2026-01-20"),
+        ("FV/2026/003", "alfa serwis", "2026-02-03"),
+        ("KOR/2026/001", "Gamma", "2026-02-10"),
+        ("FV/2025/100%", "Delta", "2025-12-30"),
+    ] {
+        ids.push(add_with(&mut store, company, n, buyer, date, 0));
+    }
+    let base = InvoiceFilter {
+        limit: 2,
+        sort: InvoiceSort::IssueDate,
+        direction: SortDirection::Ascending,
+        ..InvoiceFilter::all(company)
+    };
+    let page1 = store.list_invoices(&base).unwrap();
+    let page2 = store
+        .list_invoices(&InvoiceFilter {
+            offset: 2,
+            ..base.clone()
+        })
+        .unwrap();
+    assert_eq!(page1.total, 5);
+    let dates: Vec<_> = page1
+        .rows
+        .iter()
+        .chain(&page2.rows)
+        .map(|r| r.issue_date.clone().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2025-12-30", "2026-01-05", "2026-01-20", "2026-02-03"]
+    );
+
+    let alfa = InvoiceFilter {
+        counterparty: Some("ALFA".into()),
+        ..InvoiceFilter::all(company)
+    };
+    assert_eq!(store.list_invoices(&alfa).unwrap().total, 2);
+
+    let february = InvoiceFilter {
+        issued_from: Some("2026-02-01".into()),
+        issued_to: Some("2026-02-28".into()),
+        ..InvoiceFilter::all(company)
+    };
+    assert_eq!(store.list_invoices(&february).unwrap().total, 2);
+
+    // `%` is literal text, not a wildcard.
+    let percent = InvoiceFilter {
+        number_contains: Some("%".into()),
+        ..InvoiceFilter::all(company)
+    };
+    let rows = store.list_invoices(&percent).unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, ids[4]);
+
+    store.claim_ready(company, 0, 1, LEASE_MS, "w").unwrap();
+    let sending = InvoiceFilter {
+        states: vec![SubmissionState::Sending],
+        ..InvoiceFilter::all(company)
+    };
+    assert_eq!(store.list_invoices(&sending).unwrap().total, 1);
+    let counts = store.counts_by_state(company).unwrap();
+    assert_eq!(counts.len(), SubmissionState::ALL.len());
+    assert!(counts.contains(&(SubmissionState::Queued, 4)));
+    assert!(counts.contains(&(SubmissionState::Sending, 1)));
+    assert!(counts.contains(&(SubmissionState::Accepted, 0)));
+}
+
+#[test]
+fn metrics_and_error_report_come_from_events() {
+    let (_dir, mut store, company) = temp_store();
+    // Three invoices queued at t=0, accepted after 1 s, 2 s and 10 s; one rejected.
+    let mut latencies_ms = vec![1_000, 2_000, 10_000];
+    for (i, latency) in latencies_ms.iter().enumerate() {
+        let id = add(&mut store, company, &format!("FV/{i}"), 0);
+        let claim = store
+            .claim_ready(company, 0, 1, LEASE_MS, "w")
+            .unwrap()
+            .claimed[0];
+        assert_eq!(claim.id, id);
+        store.apply_fenced(claim, &sent("EE"), 1).unwrap();
+        let accepted = Change {
+            ksef_number: Some("n"),
+            ..Change::to(SubmissionState::Accepted, Actor::Ksef)
+        };
+        store.apply_fenced(claim, &accepted, *latency).unwrap();
+    }
+    let id = add(&mut store, company, "FV/bad", 0);
+    let claim = store
+        .claim_ready(company, 0, 1, LEASE_MS, "w")
+        .unwrap()
+        .claimed[0];
+    assert_eq!(claim.id, id);
+    let retry =
+        Change::to(SubmissionState::Queued, Actor::Engine).because("ksef.unavailable", None);
+    store.apply_fenced(claim, &retry, 5).unwrap();
+    let claim = store
+        .claim_ready(company, 5, 1, LEASE_MS, "w")
+        .unwrap()
+        .claimed[0];
+    let reject = Change::to(SubmissionState::Rejected, Actor::Ksef).because("ksef.21401", None);
+    store.apply_fenced(claim, &reject, 6).unwrap();
+
+    let m = store.metrics(company, 0, 100_000).unwrap();
+    latencies_ms.sort_unstable();
+    assert_eq!(m.accepted, 3);
+    assert_eq!(m.rejected, 1);
+    assert_eq!(m.latency_median_ms, Some(latencies_ms[1]));
+    assert_eq!(m.latency_p95_ms, Some(latencies_ms[2]));
+    assert_eq!(m.rejection_rate, Some(0.25));
+
+    let report = store.error_report(company, 0, 100_000).unwrap();
+    let pairs: Vec<_> = report.iter().map(|e| (e.code.as_str(), e.count)).collect();
+    assert_eq!(pairs, [("ksef.21401", 1), ("ksef.unavailable", 1)]);
+    assert!(
+        store.error_report(company, 7, 100_000).unwrap().is_empty(),
+        "period respected"
+    );
+}
