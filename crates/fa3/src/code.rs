@@ -97,7 +97,11 @@ mod tests {
     fn codes_are_unique_and_round_trip() {
         let mut seen = std::collections::HashSet::new();
         for &code in FindingCode::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
             assert_eq!(FindingCode::parse(code.as_str()), Some(code));
         }
         assert_eq!(FindingCode::parse("no.such_code"), None);

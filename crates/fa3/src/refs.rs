@@ -1,0 +1,133 @@
+//! Entity and character references in text and attribute values: checked, then unescaped.
+//!
+//! Only the five predefined entities and character references exist for us. Nothing from a DTD
+//! is ever expanded, so XXE and entity bombs have nothing to work with.
+
+use crate::chars::{self, CharClass};
+use crate::code::FindingCode;
+use crate::sink::{At, FindingSink};
+
+/// Everything a reference check needs to know about the surrounding document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefContext {
+    /// A DOCTYPE was seen (and reported): references to its entities are part of that finding,
+    /// not separate well-formedness errors.
+    pub doctype_seen: bool,
+}
+
+/// Checks every reference in `raw` (escaped text starting at input offset `base`) and, when
+/// `out` is given, appends the unescaped text to it.
+pub(crate) fn unescape_into(
+    sink: &mut FindingSink<'_>,
+    raw: &[u8],
+    base: usize,
+    ctx: RefContext,
+    mut out: Option<&mut String>,
+) {
+    let mut rest_start = 0;
+    while let Some(rel) = memchr::memchr(b'&', &raw[rest_start..]) {
+        let amp = rest_start + rel;
+        if let Some(out) = out.as_deref_mut() {
+            out.push_str(&String::from_utf8_lossy(&raw[rest_start..amp]));
+        }
+        let after = &raw[amp + 1..];
+        let Some(semi) = memchr::memchr(b';', after) else {
+            malformed(
+                sink,
+                "'&' not followed by a terminated reference",
+                base + amp,
+            );
+            return;
+        };
+        let name = &after[..semi];
+        rest_start = amp + 1 + semi + 1;
+        match resolve(name) {
+            Resolved::Char(c) => {
+                if let Some(out) = out.as_deref_mut() {
+                    out.push(c);
+                }
+            }
+            Resolved::CodePoint(cp) => {
+                let class = chars::classify(cp);
+                if class == CharClass::Allowed {
+                    // Allowed code points that are not Unicode scalars do not exist (surrogates
+                    // classify as illegal), so this branch always pushes.
+                    if let (Some(out), Some(c)) = (out.as_deref_mut(), char::from_u32(cp)) {
+                        out.push(c);
+                    }
+                } else {
+                    chars::report(sink, cp, class, "in a character reference", base + amp);
+                }
+            }
+            Resolved::Undefined if ctx.doctype_seen => {}
+            Resolved::Undefined => malformed(
+                sink,
+                &format!(
+                    "reference to undefined entity '{}'",
+                    String::from_utf8_lossy(name)
+                        .chars()
+                        .take(64)
+                        .collect::<String>()
+                ),
+                base + amp,
+            ),
+            Resolved::Bad => malformed(sink, "malformed entity or character reference", base + amp),
+        }
+    }
+    if let Some(out) = out {
+        out.push_str(&String::from_utf8_lossy(&raw[rest_start..]));
+    }
+}
+
+enum Resolved {
+    Char(char),
+    CodePoint(u32),
+    Undefined,
+    Bad,
+}
+
+fn resolve(name: &[u8]) -> Resolved {
+    match name {
+        b"lt" => Resolved::Char('<'),
+        b"gt" => Resolved::Char('>'),
+        b"amp" => Resolved::Char('&'),
+        b"apos" => Resolved::Char('\''),
+        b"quot" => Resolved::Char('"'),
+        [b'#', b'x', hex @ ..] => parse_code_point(hex, 16),
+        [b'#', dec @ ..] => parse_code_point(dec, 10),
+        _ if is_name(name) => Resolved::Undefined,
+        _ => Resolved::Bad,
+    }
+}
+
+fn parse_code_point(digits: &[u8], radix: u32) -> Resolved {
+    if digits.is_empty() {
+        return Resolved::Bad;
+    }
+    let mut cp: u32 = 0;
+    for &d in digits {
+        let Some(v) = char::from(d).to_digit(radix) else {
+            return Resolved::Bad;
+        };
+        // Saturating: anything beyond U+10FFFF is illegal however large it is.
+        cp = cp.saturating_mul(radix).saturating_add(v);
+    }
+    Resolved::CodePoint(cp)
+}
+
+/// A loose XML `Name` check: enough to tell an entity name from garbage such as `& x;`.
+fn is_name(name: &[u8]) -> bool {
+    match name.split_first() {
+        Some((&first, rest)) => {
+            (first.is_ascii_alphabetic() || first == b'_' || first == b':' || first >= 0x80)
+                && rest.iter().all(|&b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80
+                })
+        }
+        None => false,
+    }
+}
+
+fn malformed(sink: &mut FindingSink<'_>, message: &str, offset: usize) {
+    sink.error(FindingCode::XmlMalformed, message, At::offset(offset));
+}
