@@ -14,6 +14,7 @@ pub mod key;
 pub mod limits;
 pub mod nip;
 pub mod validate;
+pub mod schemas;
 pub mod xsd;
 
 mod business;

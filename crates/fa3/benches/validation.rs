@@ -1,0 +1,2 @@
+//! Validation throughput benchmark (placeholder while the real one is written).
+fn main() {}
