@@ -1,1 +1,25 @@
-//! ksef-api (scaffold; filled in by its issue).
+//! KSeF 2.0 port: plain domain types, the `Ksef` trait the engine programs against, and its HTTP adapter.
+//!
+//! Only the `http` module knows the wire format; everything else is plain Rust.
+
+pub mod clock;
+pub mod environment;
+pub mod error;
+pub mod form;
+pub mod hash;
+pub mod ids;
+pub mod ksef_number;
+pub mod limits;
+pub mod secret;
+pub mod status;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use environment::Environment;
+pub use error::{ErrorClass, KsefError, KsefResult, Operation, RemoteCode};
+pub use form::FormCode;
+pub use hash::{HashCheck, Sha256B64};
+pub use ids::{ContextIdentifier, InvoiceRef, Nip, ReferenceNumber, SessionRef};
+pub use ksef_number::KsefNumber;
+pub use limits::{ContextLimits, LimitGroup, LimitScope, RateLimit, RateLimits};
+pub use secret::Secret;
+pub use status::{InvoiceStatus, Page, PageRequest, SessionStatus, UpoPage};
