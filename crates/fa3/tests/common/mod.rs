@@ -4,9 +4,12 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use fa3::{validate, Environment, FindingCode, SchemaSet, ValidationOptions, ValidationReport};
+use fa3::{
+    validate, Environment, FindingCode, SchemaSet, ValidationOptions, ValidationReport, XsdStatus,
+};
 
 /// `/work/shared/ksef`, resolved from this crate so tests run from any directory.
 pub fn ksef_dir() -> PathBuf {
@@ -47,6 +50,12 @@ pub fn sample(name: &str) -> Vec<u8> {
 /// The schema set, when the XSD backend can load it.
 pub fn schemas() -> Option<SchemaSet> {
     SchemaSet::load(&ksef_dir().join("schemas")).ok()
+}
+
+/// The schema set loaded once per test binary, when loadable.
+pub fn shared_schemas() -> Option<&'static SchemaSet> {
+    static SCHEMAS: OnceLock<Option<SchemaSet>> = OnceLock::new();
+    SCHEMAS.get_or_init(schemas).as_ref()
 }
 
 /// A fixed "today" after every sample's issue date.
@@ -90,18 +99,26 @@ pub fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
 }
 
 /// Applies `mutate` to the base sample and asserts the error codes are exactly `expected`.
+/// Uses the official XSD when it can be loaded, so a mutation that also broke the schema fails.
 pub fn check(mutate: impl Fn(Vec<u8>) -> Vec<u8>, expected: &[FindingCode]) -> ValidationReport {
-    check_with(mutate, Environment::Test, expected)
+    check_on(base_sample(), mutate, Environment::Test, today(), expected)
 }
 
-/// Like [`check`] on a chosen environment.
-pub fn check_with(
+/// Like [`check`], with every input chosen by the caller.
+pub fn check_on(
+    original: Vec<u8>,
     mutate: impl Fn(Vec<u8>) -> Vec<u8>,
     env: Environment,
+    today: NaiveDate,
     expected: &[FindingCode],
 ) -> ValidationReport {
-    let bytes = mutate(base_sample());
-    let report = validate(&bytes, &opts(env));
+    let bytes = mutate(original);
+    let options = ValidationOptions {
+        env,
+        today,
+        schemas: shared_schemas(),
+    };
+    let report = validate(&bytes, &options);
     let want: BTreeSet<&str> = expected.iter().map(|c| c.as_str()).collect();
     assert_eq!(
         error_codes(&report),
@@ -109,5 +126,15 @@ pub fn check_with(
         "findings: {:#?}",
         report.findings
     );
+    if report.is_valid() {
+        // A clean verdict must say whether the XSD really ran.
+        let ran = matches!(report.xsd, XsdStatus::Validated);
+        assert_eq!(
+            ran,
+            shared_schemas().is_some(),
+            "xsd status {:?}",
+            report.xsd
+        );
+    }
     report
 }

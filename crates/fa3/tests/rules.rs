@@ -1,0 +1,608 @@
+//! One mutation of a real sample per KSeF rule: each must trip exactly that rule.
+
+mod common;
+
+use chrono::Days;
+use common::{base_sample, check, check_on, replace, sample, today};
+use fa3::{Environment, FindingCode as C, Severity};
+
+const FA3_NS: &str = "http://crd.gov.pl/wzor/2025/06/25/13775/";
+const FA2_NS: &str = "http://crd.gov.pl/wzor/2023/06/29/12648/";
+
+/// Puts `s` into the seller's name, a plain text node.
+fn in_name(s: &str) -> impl Fn(Vec<u8>) -> Vec<u8> + '_ {
+    move |b| replace(&b, "ABC AGD sp. z o. o.", &format!("ABC {s} AGD"))
+}
+
+/// Inserts `s` right after the XML declaration.
+fn after_decl(s: &str) -> impl Fn(Vec<u8>) -> Vec<u8> + '_ {
+    move |b| replace(&b, "?>", &format!("?>\n{s}"))
+}
+
+#[test]
+fn the_unmutated_base_sample_is_clean() {
+    check(|b| b, &[]);
+}
+
+// --- encoding -------------------------------------------------------------------------------
+
+#[test]
+fn utf8_bom_is_refused_alone() {
+    check(|b| [b"\xEF\xBB\xBF".as_slice(), &b].concat(), &[C::XmlBom]);
+}
+
+#[test]
+fn utf16_documents_are_refused() {
+    let utf16 = |big_endian: bool, bom: bool| {
+        move |b: Vec<u8>| {
+            let text = String::from_utf8(b).expect("utf-8 sample");
+            let mut out = Vec::new();
+            let units = (if bom { vec![0xFEFF] } else { vec![] })
+                .into_iter()
+                .chain(text.encode_utf16());
+            for u in units {
+                out.extend(if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
+            }
+            out
+        }
+    };
+    for (be, bom) in [(false, true), (true, true), (false, false), (true, false)] {
+        check(utf16(be, bom), &[C::XmlNotUtf8Encoding]);
+    }
+}
+
+#[test]
+fn utf32_bom_is_refused() {
+    check(
+        |b| [b"\xFF\xFE\x00\x00".as_slice(), &b].concat(),
+        &[C::XmlNotUtf8Encoding],
+    );
+}
+
+#[test]
+fn declared_non_utf8_encoding_is_refused() {
+    check(
+        |b| replace(&b, "encoding=\"UTF-8\"", "encoding=\"ISO-8859-2\""),
+        &[C::XmlDeclaredEncoding],
+    );
+}
+
+#[test]
+fn declared_utf8_is_case_insensitive_and_the_prolog_optional() {
+    check(
+        |b| replace(&b, "encoding=\"UTF-8\"", "encoding=\"utf-8\""),
+        &[],
+    );
+    check(
+        |b| replace(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", ""),
+        &[],
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_its_position() {
+    let report = check(
+        |b| {
+            replace(&b, "ABC AGD sp. z o. o.", "ABC \u{1}")
+                .iter()
+                .map(|&x| if x == 1 { 0xFF } else { x })
+                .collect()
+        },
+        &[C::XmlInvalidUtf8],
+    );
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.code == C::XmlInvalidUtf8)
+        .expect("finding");
+    // `<Nazwa>ABC ` sits on line 13 after three tabs; the bad byte follows it.
+    let line_13 = String::from_utf8_lossy(&base_sample())
+        .lines()
+        .nth(12)
+        .map(str::to_owned);
+    assert_eq!(
+        line_13.as_deref(),
+        Some("\t\t\t<Nazwa>ABC AGD sp. z o. o.</Nazwa>")
+    );
+    assert_eq!((finding.line, finding.column), (Some(13), Some(15)));
+}
+
+#[test]
+fn truncated_multibyte_sequence_is_invalid_utf8() {
+    // "ó" is C3 B3; dropping its second byte leaves a lone lead byte.
+    check(
+        |b| {
+            replace(&b, "lodówka", "lod\u{1}wka")
+                .iter()
+                .map(|&x| if x == 1 { 0xC3 } else { x })
+                .collect()
+        },
+        &[C::XmlInvalidUtf8],
+    );
+}
+
+// --- well-formedness ------------------------------------------------------------------------
+
+#[test]
+fn malformed_variants_are_each_reported_as_malformed() {
+    let variants: Vec<(&str, Box<dyn Fn(Vec<u8>) -> Vec<u8>>)> = vec![
+        (
+            "mismatched end tag",
+            Box::new(|b| replace(&b, "</Nazwa>", "</Nazwy>")),
+        ),
+        (
+            "garbage after the root",
+            Box::new(|b| [b, b"garbage".to_vec()].concat()),
+        ),
+        (
+            "second root element",
+            Box::new(|b| [b, b"<Faktura/>".to_vec()].concat()),
+        ),
+        ("unclosed root", Box::new(|b| replace(&b, "</Faktura>", ""))),
+        (
+            "truncated in a tag",
+            Box::new(|b| b[..b.len() / 2].to_vec()),
+        ),
+        (
+            "unquoted attribute",
+            Box::new(|b| replace(&b, "wersjaSchemy=\"1-0E\"", "wersjaSchemy=1-0E")),
+        ),
+        (
+            "duplicate attribute",
+            Box::new(|b| {
+                replace(
+                    &b,
+                    "wersjaSchemy=\"1-0E\"",
+                    "wersjaSchemy=\"1-0E\" wersjaSchemy=\"1-0E\"",
+                )
+            }),
+        ),
+        (
+            "'<' in an attribute value",
+            Box::new(|b| replace(&b, "kodSystemowy=\"FA (3)\"", "kodSystemowy=\"FA <3\"")),
+        ),
+        ("undefined entity", Box::new(in_name("&nbsp;"))),
+        ("bare ampersand", Box::new(in_name("& Co"))),
+        ("empty character reference", Box::new(in_name("&#;"))),
+        ("non-hex character reference", Box::new(in_name("&#xZZ;"))),
+        ("']]>' in text", Box::new(in_name("]]>"))),
+        (
+            "XML declaration not first",
+            Box::new(|b| [b"\n".to_vec(), b].concat()),
+        ),
+        (
+            "unbound prefix",
+            Box::new(|b| replace(&b, "<Nazwa>ABC", "<x:Nazwa>ABC")),
+        ),
+        (
+            "no root at all",
+            Box::new(|_| b"<?xml version=\"1.0\"?>\n<!-- nothing -->".to_vec()),
+        ),
+        (
+            "double hyphen in comment",
+            Box::new(after_decl("<!-- a -- b -->")),
+        ),
+    ];
+    for (what, mutate) in variants {
+        eprintln!("variant: {what}");
+        check(mutate, &[C::XmlMalformed]);
+    }
+}
+
+// --- processing instructions and DOCTYPE ------------------------------------------------------
+
+#[test]
+fn processing_instruction_is_refused() {
+    check(
+        after_decl("<?xml-stylesheet type=\"text/xsl\" href=\"a.xsl\"?>"),
+        &[C::XmlProcessingInstruction],
+    );
+    check(
+        |b| replace(&b, "<Podmiot1>", "<?pi inside?><Podmiot1>"),
+        &[C::XmlProcessingInstruction],
+    );
+}
+
+#[test]
+fn xxe_doctype_is_refused_and_never_resolved() {
+    let report = check(
+        |b| {
+            let b =
+                after_decl("<!DOCTYPE Faktura [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>")(b);
+            in_name("&xxe;")(b)
+        },
+        &[C::XmlDoctype],
+    );
+    let name = report
+        .document
+        .and_then(|d| d.seller_name)
+        .unwrap_or_default();
+    assert!(
+        !name.contains("root"),
+        "entity must not be expanded: {name:?}"
+    );
+}
+
+#[test]
+fn billion_laughs_is_refused_without_expansion() {
+    let mut dtd = String::from("<!DOCTYPE Faktura [<!ENTITY lol \"lol\">");
+    for i in 1..=9 {
+        let prev = if i == 1 {
+            "lol".to_owned()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        dtd.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">",
+            format!("&{prev};").repeat(10)
+        ));
+    }
+    dtd.push_str("]>");
+    let report = check(|b| in_name("&lol9;")(after_decl(&dtd)(b)), &[C::XmlDoctype]);
+    let name = report
+        .document
+        .and_then(|d| d.seller_name)
+        .unwrap_or_default();
+    assert!(name.len() < 100, "no entity may be expanded");
+}
+
+// --- characters ---------------------------------------------------------------------------------
+
+#[test]
+fn discouraged_literal_characters_are_refused_in_every_range() {
+    for c in [
+        '\u{7F}',
+        '\u{80}',
+        '\u{84}',
+        '\u{86}',
+        '\u{9F}',
+        '\u{FDD0}',
+        '\u{FDEF}',
+        '\u{1FFFE}',
+        '\u{1FFFF}',
+        '\u{10FFFE}',
+        '\u{10FFFF}',
+    ] {
+        eprintln!("U+{:04X}", u32::from(c));
+        check(in_name(&c.to_string()), &[C::XmlDiscouragedChar]);
+    }
+}
+
+#[test]
+fn discouraged_characters_are_refused_via_references_and_in_attributes() {
+    for r in [
+        "&#x7F;",
+        "&#x84;",
+        "&#134;",
+        "&#x9f;",
+        "&#xFDD0;",
+        "&#x1FFFE;",
+        "&#1114111;",
+    ] {
+        eprintln!("{r}");
+        check(in_name(r), &[C::XmlDiscouragedChar]);
+    }
+    check(
+        |b| {
+            replace(
+                &b,
+                "kodSystemowy=\"FA (3)\"",
+                "kodSystemowy=\"FA (3)\u{86}\"",
+            )
+        },
+        &[C::XmlDiscouragedChar],
+    );
+}
+
+#[test]
+fn nel_u0085_is_not_discouraged() {
+    // KSeF's list skips #x85 (NEL) on purpose; it must pass both literally and as a reference.
+    let report = check(in_name("\u{85}&#x85;"), &[]);
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.code != C::XmlDiscouragedChar));
+}
+
+#[test]
+fn illegal_control_characters_are_refused_literally_and_via_references() {
+    for s in [
+        "\u{1}",
+        "\u{1B}",
+        "&#x1;",
+        "&#0;",
+        "&#xFFFE;",
+        "&#xD800;",
+        "&#x110000;",
+        "&#99999999999;",
+    ] {
+        eprintln!("{s:?}");
+        check(in_name(s), &[C::XmlIllegalChar]);
+    }
+}
+
+// --- size -----------------------------------------------------------------------------------
+
+/// Pads a document to exactly `total` bytes with a comment before the root's end tag (comments
+/// are allowed anywhere in element content, so the XSD does not mind).
+fn pad_to(total: usize) -> impl Fn(Vec<u8>) -> Vec<u8> {
+    move |b| {
+        let overhead = b"<!---->".len();
+        let fill = total - b.len() - overhead;
+        replace(
+            &b,
+            "</Faktura>",
+            &format!("<!--{}--></Faktura>", "x".repeat(fill)),
+        )
+    }
+}
+
+#[test]
+fn over_one_megabyte_without_attachment_is_refused() {
+    let report = check(pad_to(1_000_001), &[C::SizeTooLarge]);
+    assert_eq!(report.document.map(|d| d.size_bytes), Some(1_000_001));
+    check(pad_to(1_000_000), &[]);
+}
+
+#[test]
+fn attachment_raises_the_limit_to_three_megabytes() {
+    let with_attachment = sample("FA_3_Przyklad_24.xml");
+    let at = |total| {
+        check_on(
+            with_attachment.clone(),
+            pad_to(total),
+            Environment::Test,
+            today(),
+            &[],
+        )
+        .document
+        .map(|d| d.has_attachment)
+    };
+    assert_eq!(at(1_500_000), Some(true));
+    assert_eq!(at(3_000_000), Some(true));
+    check_on(
+        with_attachment,
+        pad_to(3_000_001),
+        Environment::Test,
+        today(),
+        &[C::SizeTooLargeWithAttachment],
+    );
+}
+
+// --- business rules -------------------------------------------------------------------------
+
+#[test]
+fn issue_date_after_today_is_refused_and_today_itself_is_fine() {
+    let p1 = chrono::NaiveDate::from_ymd_opt(2026, 2, 15).expect("P_1 of the base sample");
+    let day_before = p1.checked_sub_days(Days::new(1)).expect("date");
+    check_on(
+        base_sample(),
+        |b| b,
+        Environment::Test,
+        day_before,
+        &[C::BusinessIssueDateInFuture],
+    );
+    check_on(base_sample(), |b| b, Environment::Test, p1, &[]);
+}
+
+/// 9999999990: the same first nine digits as the valid 9999999999, so the check digit is wrong.
+const BAD_NIP: &str = "9999999990";
+
+#[test]
+fn bad_seller_nip_is_an_error_on_production_and_a_warning_elsewhere() {
+    let mutate = |b: Vec<u8>| {
+        replace(
+            &b,
+            "<NIP>9999999999</NIP>",
+            &format!("<NIP>{BAD_NIP}</NIP>"),
+        )
+    };
+    check_on(
+        base_sample(),
+        mutate,
+        Environment::Production,
+        today(),
+        &[C::BusinessNipChecksum],
+    );
+    for env in [Environment::Test, Environment::Demo, Environment::Sandbox] {
+        let report = check_on(base_sample(), mutate, env, today(), &[]);
+        let nip: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.code == C::BusinessNipChecksum)
+            .collect();
+        assert_eq!(nip.len(), 1, "{env}");
+        assert_eq!(nip[0].severity, Severity::Warning);
+    }
+}
+
+#[test]
+fn bad_buyer_nip_is_caught() {
+    let report = check_on(
+        base_sample(),
+        |b| replace(&b, "<NIP>1111111111</NIP>", "<NIP>1111111112</NIP>"),
+        Environment::Production,
+        today(),
+        &[C::BusinessNipChecksum],
+    );
+    let paths: Vec<_> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.path.as_deref())
+        .collect();
+    assert!(
+        paths.contains(&"/Faktura/Podmiot2/DaneIdentyfikacyjne/NIP"),
+        "{paths:?}"
+    );
+}
+
+fn with_third_party(id: &str) -> impl Fn(Vec<u8>) -> Vec<u8> + '_ {
+    move |b| {
+        let p3 = format!(
+            "</Podmiot2>\n\t<Podmiot3><DaneIdentyfikacyjne>{id}<Nazwa>Oddział</Nazwa></DaneIdentyfikacyjne><Rola>1</Rola></Podmiot3>"
+        );
+        replace(&b, "</Podmiot2>", &p3)
+    }
+}
+
+#[test]
+fn third_party_nip_and_internal_id_nip_are_checked() {
+    let prd = Environment::Production;
+    check_on(
+        base_sample(),
+        with_third_party("<NIP>2222222222</NIP>"),
+        prd,
+        today(),
+        &[],
+    );
+    check_on(
+        base_sample(),
+        with_third_party("<IDWew>2222222222-00001</IDWew>"),
+        prd,
+        today(),
+        &[],
+    );
+    let r = check_on(
+        base_sample(),
+        with_third_party(&format!("<NIP>{BAD_NIP}</NIP>")),
+        prd,
+        today(),
+        &[C::BusinessNipChecksum],
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.path.as_deref() == Some("/Faktura/Podmiot3[1]/DaneIdentyfikacyjne/NIP")));
+    let r = check_on(
+        base_sample(),
+        with_third_party(&format!("<IDWew>{BAD_NIP}-00001</IDWew>")),
+        prd,
+        today(),
+        &[C::BusinessNipChecksum],
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.path.as_deref() == Some("/Faktura/Podmiot3[1]/DaneIdentyfikacyjne/IDWew")));
+}
+
+#[test]
+fn authorized_party_nip_is_checked() {
+    let authorized = |nip: &'static str| {
+        move |b: Vec<u8>| {
+            let pu = format!(
+                "</Podmiot2>\n\t<PodmiotUpowazniony><DaneIdentyfikacyjne><NIP>{nip}</NIP><Nazwa>Komornik</Nazwa></DaneIdentyfikacyjne><Adres><KodKraju>PL</KodKraju><AdresL1>ul. Sądowa 1</AdresL1></Adres><RolaPU>1</RolaPU></PodmiotUpowazniony>"
+            );
+            replace(&b, "</Podmiot2>", &pu)
+        }
+    };
+    let prd = Environment::Production;
+    check_on(base_sample(), authorized("2222222222"), prd, today(), &[]);
+    check_on(
+        base_sample(),
+        authorized(BAD_NIP),
+        prd,
+        today(),
+        &[C::BusinessNipChecksum],
+    );
+}
+
+#[test]
+fn missing_key_fields_are_refused() {
+    // Without the schema P_2 and RodzajFaktury are only missing for us; with it the XSD also
+    // objects, so compare on the schema-less path.
+    let schema_less = |mutate: &dyn Fn(Vec<u8>) -> Vec<u8>| {
+        let report = common::run(&mutate(base_sample()));
+        common::error_codes(&report)
+            .into_iter()
+            .filter(|c| *c != "schema.invalid")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        schema_less(&|b| replace(&b, "<P_2>FV2026/02/150</P_2>", "")),
+        ["doc.missing_key_field"]
+    );
+    assert_eq!(
+        schema_less(&|b| replace(&b, "<RodzajFaktury>VAT</RodzajFaktury>", "")),
+        ["doc.missing_key_field"]
+    );
+    assert_eq!(
+        schema_less(&|b| replace(&b, "<NIP>9999999999</NIP>", "")),
+        ["doc.missing_key_field"]
+    );
+    let report = common::run(&replace(&base_sample(), "<P_2>FV2026/02/150</P_2>", ""));
+    assert!(report.key.is_none(), "no key without P_2");
+}
+
+#[test]
+fn wrong_root_namespace_is_refused() {
+    let report = check(
+        |b| {
+            replace(
+                &b,
+                &format!("xmlns=\"{FA3_NS}\""),
+                &format!("xmlns=\"{FA2_NS}\""),
+            )
+        },
+        &[C::SchemaWrongRoot],
+    );
+    assert!(report.document.is_none() && report.key.is_none());
+    check(
+        |b| {
+            replace(
+                &replace(&b, "<Faktura ", "<Invoice "),
+                "</Faktura>",
+                "</Invoice>",
+            )
+        },
+        &[C::SchemaWrongRoot],
+    );
+}
+
+// --- our checks (warnings only) -----------------------------------------------------------
+
+#[test]
+fn totals_mismatch_is_a_warning() {
+    let report = check(
+        |b| replace(&b, "<P_15>2051</P_15>", "<P_15>2061</P_15>"),
+        &[],
+    );
+    let w: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == C::OursTotalsMismatch)
+        .collect();
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].severity, Severity::Warning);
+}
+
+#[test]
+fn line_total_mismatch_is_a_warning() {
+    let original = String::from_utf8(base_sample()).expect("utf-8");
+    // Locate the first line's P_11 and bump it by one złoty.
+    let start = original.find("<P_11>").expect("P_11") + "<P_11>".len();
+    let end = start + original[start..].find('<').expect("end");
+    let value: rust_decimal::Decimal = original[start..end].parse().expect("decimal");
+    let bumped = format!("<P_11>{}</P_11>", value + rust_decimal::Decimal::ONE);
+    let report = check(
+        |b| {
+            replace(
+                &b,
+                &format!("<P_11>{}</P_11>", &original[start..end]),
+                &bumped,
+            )
+        },
+        &[],
+    );
+    let w: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == C::OursLineTotalMismatch)
+        .collect();
+    assert_eq!(w.len(), 1, "{:#?}", report.findings);
+    assert_eq!(w[0].path.as_deref(), Some("/Faktura/Fa/FaWiersz[1]"));
+}
