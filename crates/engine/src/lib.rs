@@ -7,7 +7,7 @@
 
 //pub mod backoff;
 pub mod clock;
-//pub mod import;
+pub mod import;
 //pub mod limiter;
 pub mod rng;
 pub mod state;

@@ -1,5 +1,6 @@
 //! Store tests: schema and pragmas, database-enforced rules, claims and fencing, crash safety,
 //! and the read-side queries.
+
 use sha2::{Digest, Sha256};
 
 use super::test_support::temp_store;
@@ -478,7 +479,7 @@ fn list_filters_sorts_and_pages_in_sql() {
 fn metrics_and_error_report_come_from_events() {
     let (_dir, mut store, company) = temp_store();
     // Three invoices queued at t=0, accepted after 1 s, 2 s and 10 s; one rejected.
-    let mut latencies_ms = vec![1_000, 2_000, 10_000];
+    let mut latencies_ms = [1_000, 2_000, 10_000];
     for (i, latency) in latencies_ms.iter().enumerate() {
         let id = add(&mut store, company, &format!("FV/{i}"), 0);
         let claim = store
