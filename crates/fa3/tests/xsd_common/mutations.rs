@@ -356,7 +356,7 @@ pub fn mutations() -> Vec<Mutation> {
         ),
         // Choice and structure.
         m(
-            "correction without PrzyczynaKorekty is fine but TypKorekty bad",
+            "bad enum TypKorekty",
             S3,
             "<TypKorekty>3</TypKorekty>",
             "<TypKorekty>4</TypKorekty>",
