@@ -12,6 +12,7 @@ pub mod ksef_number;
 pub mod limits;
 pub mod secret;
 pub mod status;
+pub mod upo;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use environment::Environment;
