@@ -8,7 +8,7 @@
 //pub mod backoff;
 pub mod clock;
 pub mod import;
-//pub mod limiter;
+pub mod limiter;
 pub mod rng;
 pub mod state;
 pub mod store;

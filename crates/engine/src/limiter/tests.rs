@@ -1,0 +1,214 @@
+//! Limiter tests: the pure decision against an independent brute-force window counter, the
+//! SQLite budget shared by two handles on one file, and penalties.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::clock::{Clock, ManualClock};
+use crate::store::test_support::temp_store;
+
+/// Independent check: no window of any size ever holds more grants than its limit. The busiest
+/// window of length `w` ending anywhere ends at some grant, so checking at each grant suffices.
+fn assert_within_limits(grants: &[i64], limits: WindowLimits) {
+    for (window_ms, limit) in [
+        (SECOND_WINDOW_MS, limits.per_second),
+        (MINUTE_WINDOW_MS, limits.per_minute),
+        (HOUR_WINDOW_MS, limits.per_hour),
+    ] {
+        let Some(limit) = limit else { continue };
+        for &end in grants {
+            let inside = grants
+                .iter()
+                .filter(|&&t| t > end - window_ms && t <= end)
+                .count();
+            assert!(
+                inside <= limit as usize,
+                "{inside} grants in the {window_ms} ms window ending at {end} (limit {limit})"
+            );
+        }
+    }
+}
+
+/// Runs `arrivals` (ascending request times) through `decide`, waiting whenever told to, and
+/// checks each wait is both sufficient (granted at `until`) and tight (refused just before).
+fn simulate(limits: WindowLimits, arrivals: &[i64]) -> Vec<i64> {
+    let mut grants: Vec<i64> = Vec::new();
+    let mut now = 0;
+    for &arrival in arrivals {
+        now = now.max(arrival);
+        if let Permit::Wait { until_ms } = decide(limits, None, &grants, now) {
+            assert!(until_ms > now, "a wait must lie in the future");
+            assert_eq!(
+                decide(limits, None, &grants, until_ms - 1),
+                Permit::Wait { until_ms }
+            );
+            now = until_ms;
+        }
+        assert_eq!(
+            decide(limits, None, &grants, now),
+            Permit::Granted,
+            "wait was too short"
+        );
+        grants.push(now);
+    }
+    grants
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn decide_never_exceeds_any_window(
+        gaps in prop::collection::vec(0i64..3_000, 1..400),
+        per_second in 1u32..6,
+        per_minute in 1u32..20,
+        per_hour in 1u32..60,
+    ) {
+        let limits = WindowLimits::new(per_second, per_minute, per_hour);
+        let arrivals: Vec<i64> = gaps.iter().scan(0, |t, g| { *t += g; Some(*t) }).collect();
+        let grants = simulate(limits, &arrivals);
+        assert_within_limits(&grants, limits);
+    }
+}
+
+#[test]
+fn production_table_survives_a_long_burst() {
+    for group in Group::ALL {
+        let limits = production_limits(group);
+        let arrivals = vec![0; 1_500];
+        let grants = simulate(limits, &arrivals);
+        assert_within_limits(&grants, limits);
+    }
+}
+
+#[test]
+fn sqlite_budget_holds_over_a_long_simulated_run() {
+    let (_dir, mut store, _) = temp_store();
+    let clock = ManualClock::new(0);
+    let limiter = RateLimiter::production();
+    let mut grants = Vec::new();
+    while grants.len() < 400 {
+        match limiter
+            .try_acquire(&mut store, Group::InvoiceSend, clock.now_ms())
+            .unwrap()
+        {
+            Permit::Granted => {
+                grants.push(clock.now_ms());
+                clock.advance(37); // a fast sender
+            }
+            Permit::Wait { until_ms } => clock.set(until_ms),
+        }
+    }
+    assert_within_limits(&grants, production_limits(Group::InvoiceSend));
+    // 180/h: the 181st grant cannot come before the first has left the hour.
+    assert!(grants[180] >= grants[0] + HOUR_WINDOW_MS);
+    let kept: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM limiter_events", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        kept <= 180,
+        "grants older than an hour are pruned (kept {kept})"
+    );
+}
+
+#[test]
+fn two_handles_on_one_file_share_the_budget() {
+    let (dir, mut a, _) = temp_store();
+    let mut b = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let limiter = RateLimiter::production();
+    let per_second = production_limits(Group::SessionList).per_second.unwrap();
+    let now = 1_000_000;
+    for i in 0..per_second {
+        let handle = if i % 2 == 0 { &mut a } else { &mut b };
+        assert_eq!(
+            limiter
+                .try_acquire(handle, Group::SessionList, now)
+                .unwrap(),
+            Permit::Granted
+        );
+    }
+    let expected = Permit::Wait {
+        until_ms: now + SECOND_WINDOW_MS,
+    };
+    assert_eq!(
+        limiter
+            .try_acquire(&mut a, Group::SessionList, now)
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        limiter
+            .try_acquire(&mut b, Group::SessionList, now)
+            .unwrap(),
+        expected
+    );
+    // Groups are independent.
+    assert_eq!(
+        limiter
+            .try_acquire(&mut b, Group::InvoiceSend, now)
+            .unwrap(),
+        Permit::Granted
+    );
+}
+
+#[test]
+fn penalty_blocks_until_retry_after_then_halves_the_budget() {
+    let (dir, mut store, _) = temp_store();
+    let mut other = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let limiter = RateLimiter::production();
+    let group = Group::InvoiceSend;
+    let now = 5_000_000;
+    limiter.penalise(&mut store, group, 30_000, now).unwrap();
+    let blocked = Permit::Wait {
+        until_ms: now + 30_000,
+    };
+    assert_eq!(
+        limiter.try_acquire(&mut other, group, now).unwrap(),
+        blocked
+    );
+    assert_eq!(
+        limiter
+            .try_acquire(&mut other, group, now + 29_999)
+            .unwrap(),
+        blocked
+    );
+    // A shorter Retry-After later does not shorten the block.
+    limiter.penalise(&mut other, group, 1_000, now + 1).unwrap();
+    assert_eq!(
+        limiter.try_acquire(&mut store, group, now + 2).unwrap(),
+        blocked
+    );
+
+    let after = now + 30_000;
+    let full = production_limits(group).per_second.unwrap();
+    let reduced = full / PENALTY_DIVISOR;
+    for _ in 0..reduced {
+        assert_eq!(
+            limiter.try_acquire(&mut store, group, after).unwrap(),
+            Permit::Granted
+        );
+    }
+    assert!(matches!(
+        limiter.try_acquire(&mut store, group, after).unwrap(),
+        Permit::Wait { .. }
+    ));
+    // Once the penalty period is over, the full budget is back.
+    let later = after + PENALTY_PERIOD_MS;
+    for _ in 0..full {
+        assert_eq!(
+            limiter.try_acquire(&mut store, group, later).unwrap(),
+            Permit::Granted
+        );
+    }
+}
+
+#[test]
+fn zero_limit_still_makes_progress() {
+    let limits = WindowLimits::new(0, 10, 10);
+    assert_eq!(decide(limits, None, &[], 0), Permit::Granted);
+    assert_eq!(
+        decide(limits, None, &[0], 0),
+        Permit::Wait { until_ms: 1_000 }
+    );
+}
