@@ -16,5 +16,8 @@ pub const INPUT_BYTES_MAX: usize = 4_000_000;
 /// left out. Keeps a document with a million bad characters from producing a million findings.
 pub const FINDINGS_PER_CODE_MAX: usize = 100;
 
+/// Input-derived text quoted in a finding message is cut to this many characters.
+pub const EXCERPT_CHARS_MAX: usize = 64;
+
 const _: () = assert!(INVOICE_BYTES_MAX < INVOICE_WITH_ATTACHMENT_BYTES_MAX);
 const _: () = assert!(INVOICE_WITH_ATTACHMENT_BYTES_MAX < INPUT_BYTES_MAX);

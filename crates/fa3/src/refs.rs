@@ -5,7 +5,7 @@
 
 use crate::chars::{self, CharClass};
 use crate::code::FindingCode;
-use crate::sink::{At, FindingSink};
+use crate::sink::{excerpt, At, FindingSink};
 
 /// Everything a reference check needs to know about the surrounding document.
 #[derive(Debug, Clone, Copy)]
@@ -64,10 +64,7 @@ pub(crate) fn unescape_into(
                 sink,
                 &format!(
                     "reference to undefined entity '{}'",
-                    String::from_utf8_lossy(name)
-                        .chars()
-                        .take(64)
-                        .collect::<String>()
+                    excerpt(name)
                 ),
                 base + amp,
             ),

@@ -9,7 +9,7 @@ use crate::capture::Capture;
 use crate::code::FindingCode;
 use crate::document::FA3_NAMESPACE;
 use crate::refs::{self, RefContext};
-use crate::sink::{At, FindingSink};
+use crate::sink::{excerpt, At, FindingSink};
 
 /// What the pass learned beyond its findings.
 pub(crate) struct ScanOutcome {
@@ -74,7 +74,7 @@ impl Scanner {
                     let at = self.base + offset_of(reader.error_position());
                     sink.error(
                         FindingCode::XmlMalformed,
-                        format!("not well-formed XML: {e}"),
+                        format!("not well-formed XML: {}", excerpt(e.to_string())),
                         At::offset(at),
                     );
                     return false;
@@ -92,10 +92,7 @@ impl Scanner {
                 Event::Comment(_) => true,
                 Event::Decl(d) => self.decl(sink, &d, offset),
                 Event::PI(pi) => {
-                    let target = String::from_utf8_lossy(pi.target())
-                        .chars()
-                        .take(64)
-                        .collect::<String>();
+                    let target = excerpt(pi.target());
                     sink.error(
                         FindingCode::XmlProcessingInstruction,
                         format!("processing instruction <?{target} …?> is not allowed"),
@@ -135,7 +132,7 @@ impl Scanner {
                     FindingCode::XmlMalformed,
                     format!(
                         "unbound namespace prefix '{}'",
-                        String::from_utf8_lossy(prefix)
+                        excerpt(prefix)
                     ),
                     At::offset(offset),
                 );
@@ -143,7 +140,8 @@ impl Scanner {
                 false
             }
         };
-        let local = String::from_utf8_lossy(e.local_name().into_inner()).into_owned();
+        let local = e.local_name();
+        let local = String::from_utf8_lossy(local.as_ref());
         if self.depth == 0 {
             if self.root_seen {
                 sink.error(
@@ -158,14 +156,15 @@ impl Scanner {
                 if !self.fa3_root {
                     let ns = match resolved {
                         ResolveResult::Bound(ns) => {
-                            String::from_utf8_lossy(ns.as_ref()).into_owned()
+                            excerpt(ns.as_ref())
                         }
                         _ => String::new(),
                     };
                     sink.error(
                         FindingCode::SchemaWrongRoot,
                         format!(
-                            "root element is '{local}' in namespace '{ns}'; expected 'Faktura' in '{FA3_NAMESPACE}'"
+                            "root element is '{}' in namespace '{ns}'; expected 'Faktura' in '{FA3_NAMESPACE}'",
+                            excerpt(local.as_bytes())
                         ),
                         At::offset(offset),
                     );
@@ -222,7 +221,7 @@ impl Scanner {
                 Err(err) => {
                     sink.error(
                         FindingCode::XmlMalformed,
-                        format!("bad attribute syntax: {err}"),
+                        format!("bad attribute syntax: {}", excerpt(err.to_string())),
                         At::offset(offset),
                     );
                     return false;
@@ -303,10 +302,7 @@ impl Scanner {
             None => true,
             Some(Ok(enc)) if enc.eq_ignore_ascii_case(b"utf-8") => true,
             Some(Ok(enc)) => {
-                let enc = String::from_utf8_lossy(&enc)
-                    .chars()
-                    .take(64)
-                    .collect::<String>();
+                let enc = excerpt(&enc);
                 sink.error(
                     FindingCode::XmlDeclaredEncoding,
                     format!("the XML declaration says encoding=\"{enc}\"; KSeF requires UTF-8"),
@@ -317,7 +313,7 @@ impl Scanner {
             Some(Err(e)) => {
                 sink.error(
                     FindingCode::XmlMalformed,
-                    format!("bad XML declaration: {e}"),
+                    format!("bad XML declaration: {}", excerpt(e.to_string())),
                     At::offset(offset),
                 );
                 false
@@ -329,7 +325,11 @@ impl Scanner {
         if self.depth > 0 {
             sink.error(
                 FindingCode::XmlMalformed,
-                format!("document ends inside an unclosed element ({})", self.path),
+                format!(
+                    "document ends inside {} unclosed element(s), innermost at {}",
+                    self.depth,
+                    path_tail(&self.path)
+                ),
                 At::offset(offset),
             );
             return false;
@@ -343,6 +343,15 @@ impl Scanner {
             return false;
         }
         true
+    }
+}
+
+/// The last few segments of a path, so a hostile million-deep nesting cannot blow up a message.
+fn path_tail(path: &str) -> &str {
+    const SHOWN_SEGMENTS_MAX: usize = 4;
+    match path.rmatch_indices('/').nth(SHOWN_SEGMENTS_MAX - 1) {
+        Some((i, _)) => &path[i..],
+        None => path,
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::code::FindingCode;
 use crate::finding::{Finding, Severity};
-use crate::limits::FINDINGS_PER_CODE_MAX;
+use crate::limits::{EXCERPT_CHARS_MAX, FINDINGS_PER_CODE_MAX};
 
 /// Where in the input a finding points.
 #[derive(Debug, Clone, Copy, Default)]
@@ -158,6 +158,17 @@ impl<'a> FindingSink<'a> {
             .count();
         (saturate(line_index + 1), saturate(column + 1))
     }
+}
+
+/// Input-derived text quoted in a message, cut to [`EXCERPT_CHARS_MAX`] characters so hostile
+/// input (a megabyte-long element name) cannot make a megabyte-long message.
+pub(crate) fn excerpt(text: impl AsRef<[u8]>) -> String {
+    let text = String::from_utf8_lossy(text.as_ref());
+    let mut out: String = text.chars().take(EXCERPT_CHARS_MAX).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 fn saturate(n: usize) -> u32 {

@@ -9,6 +9,9 @@ use fa3::{Environment, FindingCode as C, Severity};
 const FA3_NS: &str = "http://crd.gov.pl/wzor/2025/06/25/13775/";
 const FA2_NS: &str = "http://crd.gov.pl/wzor/2023/06/29/12648/";
 
+/// A boxed mutation, for tables of variants.
+type Mutation = Box<dyn Fn(Vec<u8>) -> Vec<u8>>;
+
 /// Puts `s` into the seller's name, a plain text node.
 fn in_name(s: &str) -> impl Fn(Vec<u8>) -> Vec<u8> + '_ {
     move |b| replace(&b, "ABC AGD sp. z o. o.", &format!("ABC {s} AGD"))
@@ -129,7 +132,7 @@ fn truncated_multibyte_sequence_is_invalid_utf8() {
 
 #[test]
 fn malformed_variants_are_each_reported_as_malformed() {
-    let variants: Vec<(&str, Box<dyn Fn(Vec<u8>) -> Vec<u8>>)> = vec![
+    let variants: Vec<(&str, Mutation)> = vec![
         (
             "mismatched end tag",
             Box::new(|b| replace(&b, "</Nazwa>", "</Nazwy>")),
