@@ -5,7 +5,7 @@
 //! Architecture invariant: this crate knows nothing of Tauri or any UI; all time comes from an
 //! injected [`clock::Clock`] and all randomness from an injected [`rng::EngineRng`].
 
-//pub mod backoff;
+pub mod backoff;
 pub mod clock;
 pub mod import;
 pub mod limiter;
