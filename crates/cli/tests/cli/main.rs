@@ -1,0 +1,5 @@
+//! End-to-end tests of the `ksef-desk-cli` binary: the contract users script against.
+
+mod common;
+mod schemas;
+mod validate;

@@ -1,0 +1,166 @@
+//! `schemas status` and `schemas fetch` (against a local mirror; never the real servers).
+
+use std::fs;
+use std::path::Path;
+
+use crate::common::{cli, json_lines, mirror_files, schemas, serve, stderr};
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn status_of_the_official_copy_is_ok() {
+    let home = tempfile::tempdir().expect("home");
+    let output = cli(home.path())
+        .args(["schemas", "status", "--json", "--schemas"])
+        .arg(schemas())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let status = &json_lines(&output)[0];
+    assert_eq!(status["ok"], true);
+    let files = status["files"].as_array().expect("files");
+    assert_eq!(files.len(), fa3::schemas::SCHEMA_FILES.len());
+    assert!(files.iter().all(|f| f["state"] == "ok"), "{status}");
+}
+
+#[test]
+fn status_reports_missing_and_tampered_files_and_exits_1() {
+    let home = tempfile::tempdir().expect("home");
+    let dir = tempfile::tempdir().expect("dir");
+    let tampered = fa3::schemas::FA3_SCHEMA.path;
+    let target = dir.path().join(tampered);
+    fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+    let mut bytes = fs::read(schemas().join(tampered)).expect("read");
+    bytes.extend_from_slice(b"\n<!-- changed -->");
+    fs::write(&target, &bytes).expect("write");
+
+    let output = cli(home.path())
+        .args(["schemas", "status", "--json", "--schemas"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let status = &json_lines(&output)[0];
+    assert_eq!(status["ok"], false);
+    for file in status["files"].as_array().expect("files") {
+        let expected = if file["path"] == tampered {
+            "hash_mismatch"
+        } else {
+            "missing"
+        };
+        assert_eq!(file["state"], expected, "{file}");
+    }
+    let mismatch = status["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == tampered)
+        .expect("tampered file listed");
+    assert_eq!(mismatch["actual_sha256"], fa3::schemas::sha256_hex(&bytes));
+}
+
+#[test]
+fn fetch_from_a_mirror_writes_verified_copies() {
+    let home = tempfile::tempdir().expect("home");
+    let dest = tempfile::tempdir().expect("dest");
+    let base_url = serve(mirror_files());
+    let output = cli(home.path())
+        .args(["schemas", "fetch", "--base-url", &base_url, "--dest"])
+        .arg(dest.path())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for file in fa3::schemas::SCHEMA_FILES {
+        let written = fs::read(dest.path().join(file.path)).expect("written");
+        let official = fs::read(schemas().join(file.path)).expect("official");
+        assert!(
+            written == official,
+            "{} differs from the official copy",
+            file.path
+        );
+    }
+
+    let status = cli(home.path())
+        .args(["schemas", "status", "--json", "--schemas"])
+        .arg(dest.path())
+        .output()
+        .expect("run");
+    assert_eq!(status.status.code(), Some(0));
+    assert_eq!(json_lines(&status)[0]["ok"], true);
+}
+
+#[test]
+fn fetch_defaults_to_the_app_data_folder() {
+    let home = tempfile::tempdir().expect("home");
+    let base_url = serve(mirror_files());
+    let output = cli(home.path())
+        .args(["schemas", "fetch", "--base-url", &base_url])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let installed = home.path().join("data/ksef-desk/schemas");
+    assert_eq!(
+        files_under(&installed).len(),
+        fa3::schemas::SCHEMA_FILES.len()
+    );
+}
+
+#[test]
+fn a_tampered_download_fails_and_writes_nothing() {
+    let home = tempfile::tempdir().expect("home");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut files = mirror_files();
+    let victim = format!("/{}", fa3::schemas::KODY_KRAJOW.path);
+    files.get_mut(&victim).expect("served").push(b' ');
+    let base_url = serve(files);
+    let output = cli(home.path())
+        .args(["schemas", "fetch", "--base-url", &base_url, "--dest"])
+        .arg(dest.path())
+        .output()
+        .expect("run");
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("schemas.pin_mismatch"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(files_under(dest.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_missing_file_on_the_mirror_fails_and_writes_nothing() {
+    let home = tempfile::tempdir().expect("home");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut files = mirror_files();
+    files.remove(&format!("/{}", fa3::schemas::STRUKTURY_DANYCH.path));
+    let base_url = serve(files);
+    let output = cli(home.path())
+        .args(["schemas", "fetch", "--base-url", &base_url, "--dest"])
+        .arg(dest.path())
+        .output()
+        .expect("run");
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("schemas.download_failed"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(files_under(dest.path()), Vec::<String>::new());
+}
