@@ -2,7 +2,9 @@
 //!
 //! Only the `http` module knows the wire format; everything else is plain Rust.
 
+pub mod batch;
 pub mod clock;
+pub mod crypto;
 pub mod environment;
 pub mod error;
 pub mod form;
