@@ -179,6 +179,10 @@ impl SchemaSet {
     /// Validates a document that already passed the XML pre-checks (well-formed, no DOCTYPE).
     /// Returns every violation found (at most [`VIOLATIONS_MAX`]); an empty vector means the
     /// document is schema-valid. Never touches the network or the file system.
+    ///
+    /// Valid documents, the common case, are checked by streaming (libxml2's SAX plug: no tree
+    /// is built). Only a document that fails, or that might carry a DOCTYPE, is parsed into a
+    /// tree, which gives each violation its element path and lets a DOCTYPE be refused.
     pub fn validate(&self, xml: &[u8]) -> Vec<XsdViolation> {
         if xml.len() > DOCUMENT_BYTES_MAX {
             return vec![XsdViolation::general(format!(
@@ -191,15 +195,30 @@ impl SchemaSet {
                 "document too large for the validator",
             )];
         };
+        // Any "<!DOCTYPE" (even inside a comment) sends the document down the tree path, which
+        // refuses a real one; the streaming parser is never shown a DTD.
+        if memchr::memmem::find(xml, b"<!DOCTYPE").is_none() {
+            let mut collector = report::Collector::default();
+            let verdict = {
+                let _handler = ThreadErrorHandler::route_to(&mut collector);
+                // SAFETY: `xml` outlives the call; the collector outlives the handler guard.
+                unsafe {
+                    self.validate_stream(xml.as_ptr().cast(), length, collector.as_user_data())
+                }
+            };
+            if matches!(verdict, Verdict::Checked) && collector.violations.is_empty() {
+                return Vec::new();
+            }
+        }
         let mut collector = report::Collector::default();
         let verdict = {
             let _handler = ThreadErrorHandler::route_to(&mut collector);
-            // SAFETY: `xml` outlives the call; the collector outlives the handler guard.
-            unsafe { self.validate_raw(xml.as_ptr().cast(), length, collector.as_user_data()) }
+            // SAFETY: as above.
+            unsafe { self.validate_tree(xml.as_ptr().cast(), length, collector.as_user_data()) }
         };
         match verdict {
             Verdict::Checked if collector.violations.is_empty() => Vec::new(),
-            Verdict::Checked | Verdict::Malformed => {
+            Verdict::Checked | Verdict::Invalid => {
                 if collector.violations.is_empty() {
                     collector
                         .violations
@@ -214,11 +233,52 @@ impl SchemaSet {
         }
     }
 
-    /// Parses and validates with libxml2. Errors land in the collector behind `user_data`.
+    /// Validates while parsing, without building a tree. Violations carry lines but no paths.
     ///
     /// # Safety
     /// `xml` must point to `length` readable bytes; `user_data` must be a live `Collector`.
-    unsafe fn validate_raw(
+    unsafe fn validate_stream(
+        &self,
+        xml: *const c_char,
+        length: c_int,
+        user_data: *mut c_void,
+    ) -> Verdict {
+        // SAFETY: guaranteed by the caller. The buffer copies the bytes and is owned (and freed)
+        // by `xmlSchemaValidateStream`'s parser from here on.
+        unsafe {
+            let input =
+                ffi::xmlParserInputBufferCreateMem(xml, length, ffi::XML_CHAR_ENCODING_NONE);
+            if input.is_null() {
+                return Verdict::OutOfMemory;
+            }
+            let context = ffi::xmlSchemaNewValidCtxt(self.schema.as_ptr());
+            if context.is_null() {
+                ffi::xmlFreeParserInputBuffer(input);
+                return Verdict::OutOfMemory;
+            }
+            ffi::xmlSchemaSetValidStructuredErrors(context, Some(report::collect), user_data);
+            // No SAX handler of ours: libxml2 plugs in only its validator, so no tree is built.
+            let code = ffi::xmlSchemaValidateStream(
+                context,
+                input,
+                ffi::XML_CHAR_ENCODING_NONE,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            );
+            ffi::xmlSchemaFreeValidCtxt(context);
+            if code == 0 {
+                Verdict::Checked
+            } else {
+                Verdict::Invalid
+            }
+        }
+    }
+
+    /// Parses into a tree, refuses a DOCTYPE, then validates the tree (violations get paths).
+    ///
+    /// # Safety
+    /// `xml` must point to `length` readable bytes; `user_data` must be a live `Collector`.
+    unsafe fn validate_tree(
         &self,
         xml: *const c_char,
         length: c_int,
@@ -235,7 +295,7 @@ impl SchemaSet {
             )
         };
         if doc.is_null() {
-            return Verdict::Malformed;
+            return Verdict::Invalid;
         }
         // SAFETY: `doc` is a live document owned here; freed on every path below.
         let verdict = unsafe {
@@ -251,10 +311,13 @@ impl SchemaSet {
                         Some(report::collect),
                         user_data,
                     );
-                    // The return code only repeats what the handler was told (0 = valid).
-                    ffi::xmlSchemaValidateDoc(context, doc);
+                    let code = ffi::xmlSchemaValidateDoc(context, doc);
                     ffi::xmlSchemaFreeValidCtxt(context);
-                    Verdict::Checked
+                    if code == 0 {
+                        Verdict::Checked
+                    } else {
+                        Verdict::Invalid
+                    }
                 }
             }
         };
@@ -266,9 +329,13 @@ impl SchemaSet {
 
 /// What happened to one document before its violations are read.
 enum Verdict {
+    /// Validated; libxml2 said valid (the collector may still disagree, then it is invalid).
     Checked,
-    Malformed,
+    /// Not well-formed or not schema-valid.
+    Invalid,
+    /// Carries a DOCTYPE: refused before validation.
     Doctype,
+    /// libxml2 could not allocate its context.
     OutOfMemory,
 }
 

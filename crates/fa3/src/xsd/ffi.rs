@@ -36,6 +36,18 @@ pub struct XmlParserCtxt {
     _opaque: [u8; 0],
 }
 
+/// Opaque `xmlParserInputBuffer`.
+#[repr(C)]
+pub struct XmlParserInputBuffer {
+    _opaque: [u8; 0],
+}
+
+/// Opaque `xmlSAXHandler` (we only ever pass null).
+#[repr(C)]
+pub struct XmlSaxHandler {
+    _opaque: [u8; 0],
+}
+
 /// Opaque `xmlParserInput`.
 #[repr(C)]
 pub struct XmlParserInput {
@@ -92,6 +104,9 @@ pub const XML_PARSE_NONET: c_int = 1 << 11;
 /// `XML_PARSE_BIG_LINES`: report line numbers above 65535 correctly.
 pub const XML_PARSE_BIG_LINES: c_int = 1 << 22;
 
+/// `XML_CHAR_ENCODING_NONE`: detect the encoding from the bytes.
+pub const XML_CHAR_ENCODING_NONE: c_int = 0;
+
 /// `xmlStructuredErrorFunc`.
 pub type XmlStructuredErrorFunc =
     unsafe extern "C" fn(user_data: *mut c_void, error: *mut XmlError);
@@ -130,7 +145,21 @@ extern "C" {
         ctx: *mut c_void,
     );
     pub fn xmlSchemaValidateDoc(ctxt: *mut XmlSchemaValidCtxt, doc: *mut XmlDoc) -> c_int;
+    pub fn xmlSchemaValidateStream(
+        ctxt: *mut XmlSchemaValidCtxt,
+        input: *mut XmlParserInputBuffer,
+        enc: c_int,
+        sax: *mut XmlSaxHandler,
+        user_data: *mut c_void,
+    ) -> c_int;
     pub fn xmlSchemaFreeValidCtxt(ctxt: *mut XmlSchemaValidCtxt);
+
+    pub fn xmlParserInputBufferCreateMem(
+        mem: *const c_char,
+        size: c_int,
+        enc: c_int,
+    ) -> *mut XmlParserInputBuffer;
+    pub fn xmlFreeParserInputBuffer(input: *mut XmlParserInputBuffer);
 
     pub fn xmlReadMemory(
         buffer: *const c_char,
