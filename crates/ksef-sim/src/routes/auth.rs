@@ -1,0 +1,240 @@
+//! Authentication with a KSeF token (§2.2): challenge, encrypted token, operation status, redeem, refresh.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Duration;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::crypto::b64_decode;
+use crate::error::ApiError;
+use crate::ids::RefKind;
+use crate::keys::KeyUsage;
+use crate::server::{authorize, jwt_shaped, rfc3339, Simulator};
+use crate::state::{
+    AuthOp, AuthResult, Challenge, IssuedToken, TokenKind, AUTH_TOKEN_VALIDITY_MINUTES,
+    CHALLENGE_VALIDITY_MINUTES, REFRESH_TOKEN_VALIDITY_DAYS,
+};
+
+/// `POST /auth/challenge`.
+pub async fn challenge(State(sim): State<Simulator>, request: axum::extract::Request) -> Json<Value> {
+    let ip = super::client_ip(request.extensions());
+    sim.with_state(|state, now| {
+        let challenge = state.new_reference(now, RefKind::Challenge);
+        state.challenges.insert(challenge.clone(), Challenge { issued_at: now, used: false });
+        Json(json!({
+            "challenge": challenge, "timestamp": rfc3339(now),
+            "timestampMs": now.timestamp_millis(), "clientIp": ip.to_string(),
+        }))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextIdentifier {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+}
+
+/// `InitTokenAuthenticationRequest`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KsefTokenRequest {
+    challenge: String,
+    context_identifier: ContextIdentifier,
+    encrypted_token: String,
+    public_key_id: Option<String>,
+}
+
+/// `POST /auth/ksef-token`: structural errors answer 400 at once; a wrong token fails the operation (450).
+pub async fn ksef_token(
+    State(sim): State<Simulator>,
+    body: Result<Json<KsefTokenRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let tokens = sim.config().tokens.clone();
+    sim.with_state(|state, now| {
+        let challenge = state
+            .challenges
+            .get_mut(&body.challenge)
+            .ok_or_else(|| ApiError::bad(21111, "Nieznane wyzwanie."))?;
+        let challenge_fresh = !challenge.used
+            && now - challenge.issued_at <= Duration::minutes(CHALLENGE_VALIDITY_MINUTES);
+        let challenge_ms = challenge.issued_at.timestamp_millis();
+        challenge.used = true;
+        let key = state
+            .keys
+            .select(KeyUsage::KsefTokenEncryption, body.public_key_id.as_deref())
+            .ok_or_else(|| ApiError::bad(21470, "Nieznany lub wycofany identyfikator klucza publicznego."))?;
+        let plaintext = b64_decode(&body.encrypted_token)
+            .and_then(|ct| key.decrypt(&ct))
+            .and_then(|p| String::from_utf8(p).ok());
+        let context_nip = body.context_identifier.value.clone();
+        let mut token_reference = String::new();
+        let result = match plaintext.as_deref().and_then(|p| p.rsplit_once('|')) {
+            _ if !challenge_fresh => AuthResult::BadToken("Nieprawidłowe wyzwanie autoryzacyjne.".into()),
+            None => AuthResult::BadToken("Nieprawidłowy token.".into()),
+            Some((_, ms)) if ms.parse::<i64>().ok() != Some(challenge_ms) => {
+                AuthResult::BadToken("Nieprawidłowy czas tokena.".into())
+            }
+            Some((token, _)) => {
+                let provisioned = tokens.iter().any(|t| {
+                    t.token == token && t.nip == context_nip && body.context_identifier.kind == "Nip"
+                });
+                if provisioned {
+                    token_reference = state.token_refs.get(token).cloned().unwrap_or_default();
+                    AuthResult::Success
+                } else {
+                    AuthResult::BadToken("Nieprawidłowy token.".into())
+                }
+            }
+        };
+        let reference = state.new_reference(now, RefKind::Auth);
+        let valid_until = now + Duration::minutes(AUTH_TOKEN_VALIDITY_MINUTES);
+        let token = jwt_shaped(&mut state.rng, "OperationToken", &context_nip, valid_until);
+        state.tokens.insert(
+            token.clone(),
+            IssuedToken {
+                kind: TokenKind::Authentication,
+                auth_ref: reference.clone(),
+                context_nip: context_nip.clone(),
+                valid_until,
+            },
+        );
+        state.auth_ops.insert(
+            reference.clone(),
+            AuthOp {
+                started: now,
+                context_nip,
+                result,
+                redeemed: false,
+                token_reference,
+                last_refresh: None,
+                refresh_valid_until: None,
+            },
+        );
+        Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"referenceNumber": reference,
+                "authenticationToken": {"token": token, "validUntil": rfc3339(valid_until)}})),
+        )
+            .into_response())
+    })
+}
+
+/// `GET /auth/{referenceNumber}`.
+pub async fn status(
+    State(sim): State<Simulator>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let processing = Duration::milliseconds(i64::try_from(sim.config().processing_ms).unwrap_or(0));
+    sim.with_state(|state, now| {
+        let token = authorize(state, &headers, now, TokenKind::Authentication)?;
+        let op = state
+            .auth_ops
+            .get(&reference)
+            .filter(|_| token.auth_ref == reference)
+            .ok_or_else(|| ApiError::bad(21304, "Brak operacji uwierzytelnienia."))?;
+        let status = if now < op.started + processing {
+            json!({"code": 100, "description": "Uwierzytelnianie w toku"})
+        } else {
+            match &op.result {
+                AuthResult::Success => json!({"code": 200, "description": "Uwierzytelnianie zakończone sukcesem"}),
+                AuthResult::BadToken(detail) => json!({"code": 450,
+                    "description": "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu",
+                    "details": [detail]}),
+            }
+        };
+        let mut body = json!({
+            "startDate": rfc3339(op.started), "authenticationMethod": "Token",
+            "authenticationMethodInfo": {"category": "Token", "code": "token.ksef", "displayName": "Token KSeF"},
+            "status": status, "isTokenRedeemed": op.redeemed,
+        });
+        if let Some(at) = op.last_refresh {
+            body["lastTokenRefreshDate"] = json!(rfc3339(at));
+        }
+        if let Some(at) = op.refresh_valid_until {
+            body["refreshTokenValidUntil"] = json!(rfc3339(at));
+        }
+        Ok(Json(body))
+    })
+}
+
+/// `POST /auth/token/redeem`: once per authentication operation.
+pub async fn redeem(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let processing = Duration::milliseconds(i64::try_from(sim.config().processing_ms).unwrap_or(0));
+    let access_ttl = Duration::milliseconds(i64::try_from(sim.config().access_token_ttl_ms).unwrap_or(0));
+    sim.with_state(|state, now| {
+        let token = authorize(state, &headers, now, TokenKind::Authentication)?;
+        let op = state
+            .auth_ops
+            .get_mut(&token.auth_ref)
+            .ok_or_else(|| ApiError::bad(21304, "Brak operacji uwierzytelnienia."))?;
+        if op.redeemed || op.result != AuthResult::Success || now < op.started + processing {
+            return Err(ApiError::bad(21301, "Tokeny zostały już pobrane lub status operacji na to nie pozwala."));
+        }
+        op.redeemed = true;
+        let refresh_until = now + Duration::days(REFRESH_TOKEN_VALIDITY_DAYS);
+        op.refresh_valid_until = Some(refresh_until);
+        let access_until = now + access_ttl;
+        let access = jwt_shaped(&mut state.rng, "ContextToken", &token.context_nip, access_until);
+        let refresh = jwt_shaped(&mut state.rng, "RefreshToken", &token.context_nip, refresh_until);
+        for (text, kind, until) in [
+            (&access, TokenKind::Access, access_until),
+            (&refresh, TokenKind::Refresh, refresh_until),
+        ] {
+            state.tokens.insert(
+                text.clone(),
+                IssuedToken {
+                    kind,
+                    auth_ref: token.auth_ref.clone(),
+                    context_nip: token.context_nip.clone(),
+                    valid_until: until,
+                },
+            );
+        }
+        Ok(Json(json!({
+            "accessToken": {"token": access, "validUntil": rfc3339(access_until)},
+            "refreshToken": {"token": refresh, "validUntil": rfc3339(refresh_until)},
+        })))
+    })
+}
+
+/// `POST /auth/token/refresh`.
+pub async fn refresh(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let access_ttl = Duration::milliseconds(i64::try_from(sim.config().access_token_ttl_ms).unwrap_or(0));
+    sim.with_state(|state, now| {
+        let token = authorize(state, &headers, now, TokenKind::Refresh)?;
+        let access_until = now + access_ttl;
+        let access = jwt_shaped(&mut state.rng, "ContextToken", &token.context_nip, access_until);
+        state.tokens.insert(
+            access.clone(),
+            IssuedToken {
+                kind: TokenKind::Access,
+                auth_ref: token.auth_ref.clone(),
+                context_nip: token.context_nip.clone(),
+                valid_until: access_until,
+            },
+        );
+        if let Some(op) = state.auth_ops.get_mut(&token.auth_ref) {
+            op.last_refresh = Some(now);
+        }
+        Ok(Json(json!({"accessToken": {"token": access, "validUntil": rfc3339(access_until)}})))
+    })
+}
+
+/// `DELETE /auth/sessions/current`: kills the refresh tokens of the caller's authentication.
+pub async fn revoke_current(State(sim): State<Simulator>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+    sim.with_state(|state, now| {
+        let token = authorize(state, &headers, now, TokenKind::Access)
+            .or_else(|_| authorize(state, &headers, now, TokenKind::Refresh))?;
+        state
+            .tokens
+            .retain(|_, t| !(t.kind == TokenKind::Refresh && t.auth_ref == token.auth_ref));
+        Ok(StatusCode::NO_CONTENT)
+    })
+}

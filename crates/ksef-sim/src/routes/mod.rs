@@ -1,0 +1,218 @@
+//! HTTP surface: route table, the guard (outage, rate limits, faults) and shared request helpers.
+
+mod admin;
+mod auth;
+mod batch;
+mod blob;
+mod keys;
+mod online;
+mod status;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::error::{render_errors, ApiError};
+use crate::faults::{drop_connection, Fault, KillSwitch, OutageMode};
+use crate::limits::{Group, LimitKey};
+use crate::config::LimitsMode;
+use crate::server::{bearer, Simulator};
+use crate::state::TokenKind;
+
+/// The complete router.
+pub fn router(sim: Simulator) -> Router {
+    let api = Router::new()
+        .route("/security/public-key-certificates", get(keys::public_keys))
+        .route("/auth/challenge", post(auth::challenge))
+        .route("/auth/ksef-token", post(auth::ksef_token))
+        .route("/auth/token/redeem", post(auth::redeem))
+        .route("/auth/token/refresh", post(auth::refresh))
+        .route("/auth/sessions/current", delete(auth::revoke_current))
+        .route("/auth/{referenceNumber}", get(auth::status))
+        .route("/rate-limits", get(keys::rate_limits))
+        .route("/limits/context", get(keys::context_limits))
+        .route("/sessions/online", post(online::open))
+        .route("/sessions/online/{referenceNumber}/invoices", post(online::send))
+        .route("/sessions/online/{referenceNumber}/close", post(online::close))
+        .route("/sessions/batch", post(batch::open))
+        .route("/sessions/batch/{referenceNumber}/close", post(batch::close))
+        .route("/sessions", get(status::list_sessions))
+        .route("/sessions/{referenceNumber}", get(status::session))
+        .route("/sessions/{referenceNumber}/invoices", get(status::invoices))
+        .route("/sessions/{referenceNumber}/invoices/failed", get(status::failed_invoices))
+        .route("/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}", get(status::invoice))
+        .route("/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo", get(status::invoice_upo))
+        .route("/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo", get(status::invoice_upo_by_ksef))
+        .route("/sessions/{referenceNumber}/upo/{upoReferenceNumber}", get(status::session_upo))
+        .route_layer(from_fn_with_state(sim.clone(), guard));
+    Router::new()
+        .nest("/v2", api.clone())
+        .nest("/api/v2", api)
+        .route("/_blob/parts/{referenceNumber}/{ordinal}", put(blob::upload_part))
+        .route("/_blob/upo/{referenceNumber}/invoices/{invoiceReferenceNumber}", get(blob::invoice_upo))
+        .route("/_blob/upo/{referenceNumber}/pages/{upoReferenceNumber}", get(blob::session_upo))
+        .route("/_sim/rotate-keys", post(admin::rotate_keys))
+        .route("/_sim/faults", post(admin::faults))
+        .route("/_sim/ledger", get(admin::ledger))
+        .route("/_sim/stats", get(admin::stats))
+        .layer(from_fn_with_state(sim.clone(), render_errors))
+        .with_state(sim)
+}
+
+/// Endpoint template without the version prefix.
+fn template(request: &Request) -> String {
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| request.uri().path().to_string(), |m| m.as_str().to_string());
+    let path = path.strip_prefix("/api").unwrap_or(&path);
+    path.strip_prefix("/v2").unwrap_or(path).to_string()
+}
+
+/// Limit group of an endpoint (§7).
+fn classify(method: &Method, template: &str) -> Group {
+    let post = method == Method::POST;
+    match template {
+        "/auth/challenge" | "/auth/ksef-token" | "/security/public-key-certificates" => Group::Public,
+        "/sessions/online" | "/sessions/online/{referenceNumber}/close" if post => Group::OnlineSession,
+        "/sessions/online/{referenceNumber}/invoices" if post => Group::InvoiceSend,
+        "/sessions/batch" | "/sessions/batch/{referenceNumber}/close" if post => Group::BatchSession,
+        "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}" => Group::InvoiceStatus,
+        "/sessions" => Group::SessionList,
+        "/sessions/{referenceNumber}/invoices" | "/sessions/{referenceNumber}/invoices/failed" => {
+            Group::SessionInvoiceList
+        }
+        "/sessions/{referenceNumber}"
+        | "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo"
+        | "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo"
+        | "/sessions/{referenceNumber}/upo/{upoReferenceNumber}" => Group::SessionMisc,
+        _ => Group::Other,
+    }
+}
+
+/// Client IP of the request (loopback when the router is embedded without connect info).
+pub(crate) fn client_ip(request_extensions: &axum::http::Extensions) -> IpAddr {
+    request_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}
+
+/// Outage, rate limits and faults, in that order, around every API route.
+async fn guard(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
+    let template = template(&request);
+    let group = classify(request.method(), &template);
+    let ip = client_ip(request.extensions());
+    let kill = request.extensions().get::<KillSwitch>().cloned();
+    let now = sim.now();
+    let outage = sim.faults().outage_at(now);
+    match outage {
+        Some(OutageMode::RefuseConnections) => return drop_connection(kill).await,
+        Some(OutageMode::ServiceUnavailable) => return ApiError::Unavailable.into_response(),
+        None => {}
+    }
+    if let Err(error) = count_and_limit(&sim, request.headers(), group, ip, &template) {
+        return error.into_response();
+    }
+    let fault = if group == Group::Public {
+        None
+    } else {
+        let drawn = sim.faults().draw();
+        drawn
+    };
+    if fault.is_some() {
+        sim.with_state(|state, _| state.stats.faults_injected += 1);
+    }
+    match fault {
+        Some(Fault::Error5xx) => ApiError::Internal("Simulated server error.".into()).into_response(),
+        Some(Fault::Timeout) => {
+            let hold = std::time::Duration::from_millis(sim.faults().config.timeout_hold_ms);
+            tokio::time::sleep(hold).await;
+            drop_connection(kill).await
+        }
+        Some(Fault::DropResponse) => {
+            // Commit the effect first: the hardest case for a client, which must not resend blindly.
+            let response = next.run(request).await;
+            drop(response);
+            drop_connection(kill).await
+        }
+        None => next.run(request).await,
+    }
+}
+
+fn count_and_limit(
+    sim: &Simulator,
+    headers: &HeaderMap,
+    group: Group,
+    ip: IpAddr,
+    template: &str,
+) -> Result<(), ApiError> {
+    let limits = sim.config().limits.clone();
+    sim.with_state(|state, now| {
+        *state.stats.requests.entry(group.key().to_string()).or_default() += 1;
+        let LimitsMode::Table(table) = limits else {
+            return Ok(());
+        };
+        let context = if group == Group::Public {
+            String::new()
+        } else {
+            // Requests without a valid access token are not counted: the handler answers 401.
+            match bearer(headers).and_then(|t| state.tokens.get(t)) {
+                Some(t) if t.kind == TokenKind::Access && now < t.valid_until => t.context_nip.clone(),
+                _ => return Ok(()),
+            }
+        };
+        let key = LimitKey {
+            context,
+            ip,
+            group,
+            endpoint: if group == Group::Other { template.to_string() } else { String::new() },
+        };
+        state
+            .limiter
+            .check(&table, key, now.timestamp_millis())
+            .map_err(|breach| {
+                state.stats.rate_limited += 1;
+                ApiError::TooManyRequests {
+                    retry_after_s: breach.retry_after_s,
+                    detail: format!(
+                        "Przekroczono limit żądań dla grupy {}. Spróbuj ponownie za {} s.",
+                        group.key(),
+                        breach.retry_after_s
+                    ),
+                }
+            })
+    })
+}
+
+/// Reads the `x-continuation-token` header and `pageSize` for list endpoints.
+pub(crate) fn page_request(
+    headers: &HeaderMap,
+    page_size: Option<u32>,
+    (min, max, default): (u32, u32, u32),
+) -> Result<(usize, usize), ApiError> {
+    let size = page_size.unwrap_or(default);
+    if !(min..=max).contains(&size) {
+        return Err(ApiError::invalid(format!("pageSize must be between {min} and {max}")));
+    }
+    let offset = match headers.get("x-continuation-token") {
+        None => 0,
+        Some(value) => decode_continuation(value.to_str().unwrap_or_default())
+            .ok_or_else(|| ApiError::bad(21418, "Nieprawidłowy token kontynuacji."))?,
+    };
+    Ok((offset, size as usize))
+}
+
+fn decode_continuation(token: &str) -> Option<usize> {
+    let bytes = crate::crypto::b64_decode(token)?;
+    String::from_utf8(bytes).ok()?.strip_prefix("offset:")?.parse().ok()
+}
+
+/// Opaque continuation token for the page starting at `offset`, `None` when there is no next page.
+pub(crate) fn continuation(offset: usize, total: usize) -> Option<String> {
+    use base64::{engine::general_purpose::STANDARD, Engine as _};
+    (offset < total).then(|| STANDARD.encode(format!("offset:{offset}")))
+}
