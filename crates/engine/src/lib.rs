@@ -7,6 +7,7 @@
 
 pub mod backoff;
 pub mod clock;
+pub mod fa3_validator;
 pub mod import;
 pub mod limiter;
 pub mod rng;
