@@ -170,3 +170,16 @@ fn an_entity_bomb_is_a_violation_not_a_hang() {
     let violations = schema.validate(bomb.as_bytes());
     assert!(!violations.is_empty());
 }
+
+#[test]
+fn a_schema_directory_with_spaces_and_polish_letters_loads() {
+    // macOS keeps app data under "Application Support"; Windows user names have diacritics.
+    // libxml2 percent-escapes such paths when it resolves includes; the allow-list must still
+    // recognise them rather than refuse its own files.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schemas = dir.path().join("Application Support/Łukasz Żółć (3)");
+    copy_fa3_schemas(&schemas);
+    let schema = SchemaSet::load(&schemas).expect("loads from an unusual path");
+    let text = sample_text("FA_3_Przyklad_1.xml");
+    assert_eq!(schema.validate(text.as_bytes()), vec![]);
+}

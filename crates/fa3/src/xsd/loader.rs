@@ -52,8 +52,7 @@ impl AllowScope {
     pub fn open(files: &[&Path], mapped: &[(&str, &Path)]) -> Result<AllowScope, String> {
         let mut entries = Vec::with_capacity(files.len() + mapped.len());
         for file in files {
-            let key = path_text(file)?;
-            entries.push((key, c_path(file)?));
+            entries.push((normalise(&path_text(file)?), c_path(file)?));
         }
         for (location, file) in mapped {
             entries.push(((*location).to_owned(), c_path(file)?));
@@ -97,14 +96,15 @@ fn c_path(path: &Path) -> Result<CString, String> {
         .map_err(|_| format!("schema path contains NUL: {}", path.display()))
 }
 
-/// Turns what libxml2 asks for into the form the allow-list is keyed on: `file://` URIs and
-/// percent-escapes (libxml2 escapes spaces when it resolves relative includes) become plain paths.
+/// Turns a location into the form the allow-list is keyed on: `file://` URIs and percent-escapes
+/// (libxml2 escapes spaces and non-ASCII when it resolves relative includes) become plain paths,
+/// and Windows separators become `/` (libxml2 joins relative includes with `/`).
 fn normalise(location: &str) -> String {
     let plain = location
         .strip_prefix("file://localhost")
         .or_else(|| location.strip_prefix("file://"))
         .unwrap_or(location);
-    percent_decode(plain)
+    percent_decode(plain).replace('\\', "/")
 }
 
 fn percent_decode(text: &str) -> String {
@@ -193,6 +193,10 @@ mod tests {
         // A stray or truncated escape is kept literally rather than guessed at.
         assert_eq!(normalise("/a%2"), "/a%2");
         assert_eq!(normalise("/a%zz"), "/a%zz");
+        assert_eq!(
+            normalise("C:\\Users\\%C5%81ukasz/b.xsd"),
+            "C:/Users/Łukasz/b.xsd"
+        );
     }
 
     #[test]
