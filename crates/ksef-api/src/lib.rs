@@ -2,6 +2,7 @@
 //!
 //! Only the `http` module knows the wire format; everything else is plain Rust.
 
+pub mod auth;
 pub mod batch;
 pub mod clock;
 pub mod crypto;
@@ -12,6 +13,7 @@ pub mod hash;
 pub mod ids;
 pub mod ksef_number;
 pub mod limits;
+pub mod port;
 pub mod secret;
 pub mod status;
 pub mod upo;
