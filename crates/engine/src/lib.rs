@@ -5,6 +5,8 @@
 //! Architecture invariant: this crate knows nothing of Tauri or any UI; all time comes from an
 //! injected [`clock::Clock`] and all randomness from an injected [`rng::EngineRng`].
 
+#![warn(missing_docs)]
+
 pub mod backoff;
 pub mod clock;
 pub mod fa3_validator;

@@ -71,6 +71,18 @@ impl std::fmt::Display for SubmissionState {
     }
 }
 
+impl rusqlite::types::FromSql for SubmissionState {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        SubmissionState::parse(text).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(Box::new(StoreError::Corrupt {
+                column: "state",
+                value: text.to_owned(),
+            }))
+        })
+    }
+}
+
 /// Whether moving an invoice from `from` to `to` is ever legal.
 ///
 /// `Sending → Sending` is a re-claim after an outage of the *queue* (not of a request) and is not
@@ -222,15 +234,14 @@ pub(crate) fn apply(
     lease: Option<Lease<'_>>,
     now_ms: i64,
 ) -> Result<Applied, StoreError> {
-    let current: Option<(String, i64, String)> = conn
+    let current: Option<(SubmissionState, i64, String)> = conn
         .query_row(
             "SELECT state, fence, trace_id FROM invoices WHERE id = ?1",
             [id.0],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (state_text, fence, trace_id) = current.ok_or(StoreError::InvoiceNotFound(id.0))?;
-    let from = parse_state(&state_text)?;
+    let (from, fence, trace_id) = current.ok_or(StoreError::InvoiceNotFound(id.0))?;
     let new_fence = match guard {
         Guard::Fence(expected) if expected.0 != fence => return Ok(Applied::Stale),
         Guard::Fence(_) if change.to == SubmissionState::Sending => fence + 1,
@@ -301,14 +312,6 @@ pub(crate) fn apply(
         ],
     )?;
     Ok(Applied::Done { from })
-}
-
-/// Parses a stored state, treating an unknown value as corruption rather than guessing.
-pub(crate) fn parse_state(text: &str) -> Result<SubmissionState, StoreError> {
-    SubmissionState::parse(text).ok_or_else(|| StoreError::Corrupt {
-        column: "state",
-        value: text.to_owned(),
-    })
 }
 
 /// The facts about one row that the per-state invariants speak of.

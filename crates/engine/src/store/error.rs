@@ -69,6 +69,9 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::Sqlite(e) if is_busy(e) => "engine.store_busy",
+            StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(..)) => {
+                "engine.store_corrupt"
+            }
             StoreError::Sqlite(_) => "engine.store_io",
             StoreError::Pragma { .. } => "engine.store_pragma",
             StoreError::Migration { .. } => "engine.store_migration",

@@ -135,37 +135,31 @@ const INVOICE_COLUMNS: &str = "id, company_id, file_name, state, fence, attempts
     lease_owner, lease_until, duplicate_key, content_hash, conflict_with, ksef_session_ref,
     ksef_invoice_ref, ksef_number, error_code, error_detail, trace_id";
 
-fn invoice_from_row(r: &Row<'_>) -> rusqlite::Result<(InvoiceRow, String)> {
-    let state_text: String = r.get(3)?;
-    Ok((
-        InvoiceRow {
-            id: InvoiceId(r.get(0)?),
-            company: CompanyId(r.get(1)?),
-            file_name: r.get(2)?,
-            // Placeholder replaced after parsing `state_text` with a typed error.
-            state: SubmissionState::Invalid,
-            fence: Fence(r.get(4)?),
-            attempts: r.get(5)?,
-            next_attempt_at: r.get(6)?,
-            lease_owner: r.get(7)?,
-            lease_until: r.get(8)?,
-            duplicate_key: r.get(9)?,
-            content_hash: r.get(10)?,
-            conflict_with: r.get::<_, Option<i64>>(11)?.map(InvoiceId),
-            ksef_session_ref: r.get(12)?,
-            ksef_invoice_ref: r.get(13)?,
-            ksef_number: r.get(14)?,
-            error_code: r.get(15)?,
-            error_detail: r.get(16)?,
-            trace_id: r.get(17)?,
-        },
-        state_text,
-    ))
+fn invoice_from_row(r: &Row<'_>) -> rusqlite::Result<InvoiceRow> {
+    Ok(InvoiceRow {
+        id: InvoiceId(r.get(0)?),
+        company: CompanyId(r.get(1)?),
+        file_name: r.get(2)?,
+        state: r.get(3)?,
+        fence: Fence(r.get(4)?),
+        attempts: r.get(5)?,
+        next_attempt_at: r.get(6)?,
+        lease_owner: r.get(7)?,
+        lease_until: r.get(8)?,
+        duplicate_key: r.get(9)?,
+        content_hash: r.get(10)?,
+        conflict_with: r.get::<_, Option<i64>>(11)?.map(InvoiceId),
+        ksef_session_ref: r.get(12)?,
+        ksef_invoice_ref: r.get(13)?,
+        ksef_number: r.get(14)?,
+        error_code: r.get(15)?,
+        error_detail: r.get(16)?,
+        trace_id: r.get(17)?,
+    })
 }
 
-fn checked(raw: (InvoiceRow, String)) -> Result<InvoiceRow, StoreError> {
-    let (mut row, state_text) = raw;
-    row.state = state::parse_state(&state_text)?;
+/// Checks a row read from the database against what its state implies.
+fn checked(row: InvoiceRow) -> Result<InvoiceRow, StoreError> {
     let facts = RowFacts {
         state: row.state,
         has_ksef_number: row.ksef_number.is_some(),

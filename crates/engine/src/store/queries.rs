@@ -4,7 +4,7 @@
 use rusqlite::{params, params_from_iter, types::Value};
 
 use super::{CompanyId, InvoiceId, Store, StoreError};
-use crate::state::{self, SubmissionState};
+use crate::state::SubmissionState;
 
 /// Most rows one list page may return, whatever the caller asks.
 pub const LIST_PAGE_ROWS_MAX: u32 = 1_000;
@@ -221,32 +221,26 @@ impl Store {
         args.push(Value::Integer(i64::from(f.limit.min(LIST_PAGE_ROWS_MAX))));
         args.push(Value::Integer(i64::from(f.offset)));
         let mut stmt = self.conn().prepare(&sql)?;
-        let raw = stmt.query_map(params_from_iter(args.iter()), |r| {
-            Ok((
-                r.get::<_, String>(2)?,
-                InvoiceSummaryRow {
-                    id: InvoiceId(r.get(0)?),
-                    file_name: r.get(1)?,
-                    state: SubmissionState::Invalid,
-                    invoice_number: r.get(3)?,
-                    issue_date: r.get(4)?,
-                    buyer_nip: r.get(5)?,
-                    buyer_name: r.get(6)?,
-                    gross_minor: r.get(7)?,
-                    currency: r.get(8)?,
-                    ksef_number: r.get(9)?,
-                    error_code: r.get(10)?,
-                    updated_at: r.get(11)?,
-                },
-            ))
+        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+            Ok(InvoiceSummaryRow {
+                id: InvoiceId(r.get(0)?),
+                file_name: r.get(1)?,
+                state: r.get(2)?,
+                invoice_number: r.get(3)?,
+                issue_date: r.get(4)?,
+                buyer_nip: r.get(5)?,
+                buyer_name: r.get(6)?,
+                gross_minor: r.get(7)?,
+                currency: r.get(8)?,
+                ksef_number: r.get(9)?,
+                error_code: r.get(10)?,
+                updated_at: r.get(11)?,
+            })
         })?;
-        let mut rows = Vec::new();
-        for item in raw {
-            let (state_text, mut row) = item?;
-            row.state = state::parse_state(&state_text)?;
-            rows.push(row);
-        }
-        Ok(InvoicePage { total, rows })
+        Ok(InvoicePage {
+            total,
+            rows: rows.collect::<Result<_, _>>()?,
+        })
     }
 
     /// Number of invoices of `company` in each state, every state listed (zeros included).
@@ -259,10 +253,11 @@ impl Store {
             .prepare("SELECT state, count(*) FROM invoices WHERE company_id = ?1 GROUP BY state")?;
         let mut counts: Vec<(SubmissionState, i64)> =
             SubmissionState::ALL.iter().map(|&s| (s, 0)).collect();
-        let rows = stmt.query_map([company.0], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([company.0], |r| {
+            Ok((r.get::<_, SubmissionState>(0)?, r.get(1)?))
+        })?;
         for row in rows {
-            let (text, n) = row?;
-            let s = state::parse_state(&text)?;
+            let (s, n) = row?;
             if let Some(slot) = counts.iter_mut().find(|(k, _)| *k == s) {
                 slot.1 = n;
             }
@@ -276,29 +271,17 @@ impl Store {
             "SELECT at, actor, from_state, to_state, code, detail FROM events
              WHERE invoice_id = ?1 ORDER BY id",
         )?;
-        let raw = stmt.query_map([id.0], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-            ))
+        let rows = stmt.query_map([id.0], |r| {
+            Ok(EventRow {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                from_state: r.get(2)?,
+                to_state: r.get(3)?,
+                code: r.get(4)?,
+                detail: r.get(5)?,
+            })
         })?;
-        let mut out = Vec::new();
-        for item in raw {
-            let (at, actor, from, to, code, detail) = item?;
-            out.push(EventRow {
-                at,
-                actor,
-                from_state: from.as_deref().map(state::parse_state).transpose()?,
-                to_state: state::parse_state(&to)?,
-                code,
-                detail,
-            });
-        }
-        Ok(out)
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Latency and rejection metrics for verdicts reached in `[from_ms, to_ms)`.

@@ -526,3 +526,20 @@ fn metrics_and_error_report_come_from_events() {
         "period respected"
     );
 }
+
+#[test]
+fn unknown_stored_state_reads_as_corruption_not_a_guess() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    // Only a foreign writer that bypasses the CHECK constraints could store this.
+    store
+        .conn()
+        .execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE invoices SET state = 'bogus';")
+        .unwrap();
+    assert_eq!(
+        store.invoice(id).unwrap_err().code(),
+        "engine.store_corrupt"
+    );
+    let listed = store.list_invoices(&InvoiceFilter::all(company));
+    assert_eq!(listed.unwrap_err().code(), "engine.store_corrupt");
+}
