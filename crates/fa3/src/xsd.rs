@@ -7,8 +7,9 @@
 //! Offline by construction: libxml2 reads every resource through our allow-list loader
 //! ([`loader`]), which serves only the four files of the schema set (the FA(3) schema's absolute
 //! `http://` import is answered from the local copy) and only while a schema set is being
-//! compiled. Documents are parsed with `XML_PARSE_NONET`, without entity substitution and without
-//! DTD loading; a document that still carries a DOCTYPE is rejected before validation.
+//! compiled; during validation it refuses everything. Documents are never given entity
+//! substitution or DTD loading: one that mentions `<!DOCTYPE` is parsed into a tree with
+//! `XML_PARSE_NONET` and refused if it really carries one; all others are streamed.
 
 mod ffi;
 mod loader;
@@ -61,8 +62,10 @@ impl XsdViolation {
 /// Why the schema set could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaLoadError {
+    /// A file of the schema set is not in the directory.
     #[error("schema file missing: {0}")]
     Missing(PathBuf),
+    /// libxml2 could not compile the set (a damaged or foreign file); its messages, joined.
     #[error("schema could not be compiled: {0}")]
     Compile(String),
     /// The schema referred to a resource outside the schema set (another URL or file); it was
@@ -134,7 +137,7 @@ impl SchemaSet {
             .map(|file| local_file(dir, file))
             .collect::<Result<Vec<_>, _>>()?;
         let structures = local_file(dir, &schemas::STRUKTURY_DANYCH)?;
-        let main = CString::new(path_text(&files[0])?)
+        let main = CString::new(path_text(&local_file(dir, &schemas::FA3_SCHEMA)?)?)
             .map_err(|_| SchemaLoadError::Compile("schema path contains NUL".to_owned()))?;
 
         loader::install();
