@@ -1,0 +1,93 @@
+// Page cache behind the virtualised invoice table: rows are fetched from the backend in fixed
+// pages as the viewport needs them, kept, and dropped wholesale when the query changes.
+
+import type { InvoicePage, InvoiceRow } from '../backend/types';
+
+/** Rows per `list_invoices` call: large enough to scroll smoothly, small enough to stay cheap. */
+export const PAGE_ROWS = 200;
+/** Pages kept in memory; beyond this the least recently fetched are evicted (~10 000 rows). */
+export const PAGES_KEPT_MAX = 50;
+
+export type PageFetcher = (offset: number, limit: number) => Promise<InvoicePage>;
+
+export class PageCache {
+  /** Total rows matching the query; null until the first page arrives. */
+  total = $state<number | null>(null);
+  /** Bumped whenever rows arrive, so views that read rows re-render. */
+  version = $state(0);
+  error = $state<unknown>(null);
+
+  private pages = new Map<number, InvoiceRow[]>();
+  private inflight = new Set<number>();
+  /** Generation of the current query; answers for an older query are dropped. */
+  private generation = 0;
+  /** Null until the first `reset`; nothing is fetched before a query exists. */
+  private fetcher: PageFetcher | null = null;
+
+  /** Starts over for a new query (filters or sort changed). */
+  reset(fetcher: PageFetcher): void {
+    this.fetcher = fetcher;
+    this.generation += 1;
+    this.pages.clear();
+    this.inflight.clear();
+    this.total = null;
+    this.error = null;
+    this.version += 1;
+  }
+
+  /** Drops cached rows but keeps the total, so the table does not flash while re-fetching. */
+  invalidate(): void {
+    this.generation += 1;
+    this.pages.clear();
+    this.inflight.clear();
+    this.version += 1;
+  }
+
+  row(index: number): InvoiceRow | undefined {
+    return this.pages.get(Math.floor(index / PAGE_ROWS))?.[index % PAGE_ROWS];
+  }
+
+  /** Every row currently loaded, in index order (for "select all loaded"). */
+  loadedRows(): InvoiceRow[] {
+    return [...this.pages.entries()].sort(([a], [b]) => a - b).flatMap(([, rows]) => rows);
+  }
+
+  /** Makes sure rows `[from, to)` are loaded or on their way. */
+  ensure(from: number, to: number): void {
+    const upper = this.total === null ? to : Math.min(to, this.total);
+    const first = Math.floor(Math.max(0, from) / PAGE_ROWS);
+    const last = Math.floor(Math.max(0, upper - 1) / PAGE_ROWS);
+    for (let page = first; page <= last; page++) {
+      if (!this.pages.has(page) && !this.inflight.has(page)) void this.load(page);
+    }
+  }
+
+  private async load(page: number): Promise<void> {
+    const fetcher = this.fetcher;
+    if (fetcher === null) return;
+    const generation = this.generation;
+    this.inflight.add(page);
+    try {
+      const result = await fetcher(page * PAGE_ROWS, PAGE_ROWS);
+      if (generation !== this.generation) return;
+      this.pages.set(page, result.rows);
+      this.evict(page);
+      this.total = result.total;
+      this.error = null;
+    } catch (e) {
+      if (generation === this.generation) this.error = e;
+    } finally {
+      if (generation === this.generation) {
+        this.inflight.delete(page);
+        this.version += 1;
+      }
+    }
+  }
+
+  private evict(keep: number): void {
+    if (this.pages.size <= PAGES_KEPT_MAX) return;
+    // Evict the pages farthest from the one just loaded: they are the least likely to be seen next.
+    const far = [...this.pages.keys()].sort((a, b) => Math.abs(b - keep) - Math.abs(a - keep));
+    for (const page of far.slice(0, this.pages.size - PAGES_KEPT_MAX)) this.pages.delete(page);
+  }
+}

@@ -1,0 +1,66 @@
+// The page cache fetches each page once, and never lets an old query's answer overwrite a new one.
+
+import { describe, expect, it } from 'vitest';
+import type { InvoicePage, InvoiceRow } from '../backend/types';
+import { PAGE_ROWS, PageCache } from './page-cache.svelte';
+
+function row(id: number): InvoiceRow {
+  return {
+    id,
+    invoice_number: `FV/${id}`,
+    counterparty_name: null,
+    counterparty_nip: null,
+    issue_date: null,
+    gross_minor: null,
+    currency: null,
+    state: 'queued',
+    ksef_number: null,
+    has_upo: false,
+    error_code: null,
+    last_event_at: 0,
+  };
+}
+
+/** A fetcher whose answers the test releases by hand, in any order. */
+function controlled(total: number, idBase = 0) {
+  const pending: { offset: number; resolve: () => void }[] = [];
+  const fetcher = (offset: number, limit: number) =>
+    new Promise<InvoicePage>((resolve) => {
+      const rows = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => row(idBase + offset + i));
+      pending.push({ offset, resolve: () => resolve({ rows, total }) });
+    });
+  return { fetcher, pending };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe('PageCache', () => {
+  it('requests only the pages covering the range, once each', async () => {
+    const { fetcher, pending } = controlled(10_000);
+    const cache = new PageCache();
+    cache.reset(fetcher);
+    cache.ensure(PAGE_ROWS - 5, PAGE_ROWS + 5);
+    cache.ensure(PAGE_ROWS - 5, PAGE_ROWS + 5);
+    expect(pending.map((p) => p.offset)).toEqual([0, PAGE_ROWS]);
+    pending.forEach((p) => p.resolve());
+    await flush();
+    expect(cache.total).toBe(10_000);
+    expect(cache.row(PAGE_ROWS + 1)?.id).toBe(PAGE_ROWS + 1);
+  });
+
+  it('drops an answer that arrives after the query changed', async () => {
+    const old = controlled(500, 0);
+    const cache = new PageCache();
+    cache.reset(old.fetcher);
+    cache.ensure(0, 10);
+    const fresh = controlled(3, 9_000);
+    cache.reset(fresh.fetcher);
+    cache.ensure(0, 10);
+    fresh.pending[0]?.resolve();
+    await flush();
+    old.pending[0]?.resolve();
+    await flush();
+    expect(cache.total).toBe(3);
+    expect(cache.row(0)?.id).toBe(9_000);
+  });
+});
