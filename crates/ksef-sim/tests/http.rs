@@ -1,0 +1,346 @@
+//! HTTP-level tests of the simulator through an independent minimal client, each response body checked
+//! against the official OpenAPI schema.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::{assert_valid_upo, config, crc8, invoice_xml, sha_b64, Harness, NIP, PROCESSING_MS, TOKEN};
+
+const KEY: [u8; 32] = [0x11; 32];
+const IV: [u8; 16] = [0x22; 16];
+const TODAY: &str = "2026-02-10";
+
+/// The authentication flow: 100 while processing, 200 after, redeem once, refresh, access expiry → 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_flow_follows_the_documented_states_and_token_rules() {
+    let h = Harness::start(config()).await;
+    let (reference, auth_token) = h.start_auth(NIP, TOKEN).await;
+    let status = h.get_json(&format!("/auth/{reference}"), "/auth/{referenceNumber}", &auth_token).await;
+    assert_eq!(status["status"]["code"], 100);
+    h.advance_ms(PROCESSING_MS);
+    let status = h.get_json(&format!("/auth/{reference}"), "/auth/{referenceNumber}", &auth_token).await;
+    assert_eq!(status["status"]["code"], 200);
+
+    let (code, tokens) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
+    assert_eq!(code, 200);
+    h.contract.check("/auth/token/redeem", "post", 200, &tokens);
+    let (code, again) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
+    assert_eq!(code, 400);
+    assert_eq!(again["exception"]["exceptionDetailList"][0]["exceptionCode"], 21301);
+    h.contract.check_error("/auth/token/redeem", "post", 400, &again, false);
+
+    let access = tokens["accessToken"]["token"].as_str().expect("access");
+    let refresh = tokens["refreshToken"]["token"].as_str().expect("refresh");
+    let limits = h.get_json("/limits/context", "/limits/context", access).await;
+    assert_eq!(limits["onlineSession"]["maxInvoices"], 10_000);
+
+    // 15 minutes later the access token is refused with problem details; the refresh token still works.
+    h.advance_ms(15 * 60 * 1000);
+    let (code, headers, body) = h.get("/limits/context", Some(access)).await;
+    assert_eq!(code, 401);
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let body: Value = serde_json::from_slice(&body).expect("json");
+    h.contract.check_error("/limits/context", "get", 401, &body, true);
+    let (code, refreshed) = h.post("/auth/token/refresh", Some(refresh), None).await;
+    assert_eq!(code, 200);
+    h.contract.check("/auth/token/refresh", "post", 200, &refreshed);
+    let fresh = refreshed["accessToken"]["token"].as_str().expect("token");
+    h.get_json("/limits/context", "/limits/context", fresh).await;
+}
+
+/// A token for another context, or an unknown one, ends the operation with 450, not a 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_ksef_token_fails_the_operation_with_450() {
+    let h = Harness::start(config()).await;
+    let (reference, auth_token) = h.start_auth(NIP, "not-the-token").await;
+    h.advance_ms(PROCESSING_MS);
+    let status = h.get_json(&format!("/auth/{reference}"), "/auth/{referenceNumber}", &auth_token).await;
+    assert_eq!(status["status"]["code"], 450);
+    let (code, _) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
+    assert_eq!(code, 400);
+}
+
+/// Send → 200 with a KSeF number whose CRC-8 checks out → UPO that validates and matches x-ms-meta-hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_invoice_is_accepted_with_a_valid_ksef_number_and_a_verifiable_upo() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let xml = invoice_xml(NIP, "FV/2026/02/0001", TODAY);
+    let invoice = h.send(&access, &session, &KEY, &IV, &xml).await;
+    let path = format!("/sessions/{session}/invoices/{invoice}");
+    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
+    let pending = h.get_json(&path, template, &access).await;
+    assert_eq!(pending["status"]["code"], 100);
+    h.advance_ms(PROCESSING_MS);
+    let done = h.get_json(&path, template, &access).await;
+    assert_eq!(done["status"]["code"], 200, "{done}");
+    assert_eq!(done["invoiceHash"], json!(sha_b64(&xml)));
+    assert_eq!(done["invoiceNumber"], "FV/2026/02/0001");
+    assert_eq!(done["invoicingMode"], "Online");
+    let number = done["ksefNumber"].as_str().expect("ksefNumber");
+    assert_eq!(number.len(), 35);
+    assert!(number.starts_with(&format!("{NIP}-20260210-")));
+    assert_eq!(&number[33..], format!("{:02X}", crc8(&number.as_bytes()[..32])));
+
+    // Pre-signed UPO URL: no token, body hash in x-ms-meta-hash, valid against the UPO XSD.
+    let url = done["upoDownloadUrl"].as_str().expect("upoDownloadUrl");
+    let response = h.http.get(url).send().await.expect("upo download");
+    assert_eq!(response.status(), 200);
+    let meta_hash = response.headers()["x-ms-meta-hash"].to_str().expect("ascii").to_string();
+    let upo = response.bytes().await.expect("body");
+    assert_eq!(meta_hash, sha_b64(&upo));
+    assert_valid_upo(&upo);
+    let upo_text = String::from_utf8_lossy(&upo);
+    assert!(upo_text.contains(&format!("<NumerKSeFDokumentu>{number}</NumerKSeFDokumentu>")));
+    assert!(upo_text.contains(&format!("<SkrotDokumentu>{}</SkrotDokumentu>", sha_b64(&xml))));
+
+    // The same UPO by KSeF number, with the token.
+    let (code, _, by_number) = h.get(&format!("/sessions/{session}/invoices/ksef/{number}/upo"), Some(&access)).await;
+    assert_eq!(code, 200);
+    assert_eq!(by_number, upo.to_vec());
+
+    // Close: 170, then 200 with a session UPO page.
+    let (code, _) = h.post(&format!("/sessions/online/{session}/close"), Some(&access), None).await;
+    assert_eq!(code, 204);
+    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    assert_eq!(status["status"]["code"], 170);
+    h.advance_ms(PROCESSING_MS);
+    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    assert_eq!(status["status"]["code"], 200);
+    assert_eq!(status["successfulInvoiceCount"], 1);
+    let page_url = status["upo"]["pages"][0]["downloadUrl"].as_str().expect("page url");
+    let page = h.http.get(page_url).send().await.expect("page").bytes().await.expect("body");
+    assert_valid_upo(&page);
+    assert!(String::from_utf8_lossy(&page).contains("<CalkowitaLiczbaDokumentow>1</CalkowitaLiczbaDokumentow>"));
+
+    // The ledger records exactly this invoice.
+    let ledger = h.sim.ledger();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0].ksef_number, number);
+    assert_eq!(ledger[0].session_reference_number, session);
+}
+
+/// The same seller + kind + number again (different bytes) → 440 with the original's session and number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_invoice_is_rejected_with_440_pointing_at_the_original() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let first_session = h.open_online(&access, &KEY, &IV).await;
+    let first = h.send(&access, &first_session, &KEY, &IV, &invoice_xml(NIP, "FV/DUP/1", TODAY)).await;
+    h.advance_ms(PROCESSING_MS);
+    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
+    let original = h.get_json(&format!("/sessions/{first_session}/invoices/{first}"), template, &access).await;
+    assert_eq!(original["status"]["code"], 200);
+
+    let second_session = h.open_online(&access, &KEY, &IV).await;
+    let mut other_bytes = invoice_xml(NIP, "FV/DUP/1", TODAY);
+    other_bytes.extend_from_slice(b"\n");
+    let second = h.send(&access, &second_session, &KEY, &IV, &other_bytes).await;
+    h.advance_ms(PROCESSING_MS);
+    let dup = h.get_json(&format!("/sessions/{second_session}/invoices/{second}"), template, &access).await;
+    assert_eq!(dup["status"]["code"], 440, "{dup}");
+    assert_eq!(dup["status"]["extensions"]["originalSessionReferenceNumber"], json!(first_session));
+    assert_eq!(dup["status"]["extensions"]["originalKsefNumber"], original["ksefNumber"]);
+    let failed = h
+        .get_json(&format!("/sessions/{second_session}/invoices/failed"), "/sessions/{referenceNumber}/invoices/failed", &access)
+        .await;
+    assert_eq!(failed["invoices"].as_array().map(Vec::len), Some(1));
+    assert_eq!(h.sim.ledger().len(), 1);
+}
+
+/// A wrong invoiceHash is refused synchronously with 21403, in both error shapes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hash_mismatch_is_refused_with_21403_in_both_error_shapes() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let mut body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/H/1", TODAY));
+    body["invoiceHash"] = json!(sha_b64(b"something else"));
+    let path = format!("/sessions/online/{session}/invoices");
+    let template = "/sessions/online/{referenceNumber}/invoices";
+    let (code, headers, legacy) = h.try_post(&path, Some(&access), Some(body.clone()), &[]).await.expect("answer");
+    assert_eq!(code, 400);
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(legacy["exception"]["exceptionDetailList"][0]["exceptionCode"], 21403);
+    h.contract.check_error(template, "post", 400, &legacy, false);
+    let (code, headers, problem) = h
+        .try_post(&path, Some(&access), Some(body), &[("X-Error-Format", "problem-details")])
+        .await
+        .expect("answer");
+    assert_eq!(code, 400);
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert_eq!(problem["errors"][0]["code"], 21403);
+    h.contract.check_error(template, "post", 400, &problem, true);
+}
+
+/// With production limits, the 11th invoice within one second gets 429 with Retry-After.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoice_send_beyond_ten_per_second_gets_429_with_retry_after() {
+    let mut cfg = config();
+    cfg.limits = ksef_sim::LimitsMode::Table(ksef_sim::RateTable::production());
+    let h = Harness::start(cfg).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let path = format!("/sessions/online/{session}/invoices");
+    for i in 0..10 {
+        let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, &format!("FV/RL/{i}"), TODAY));
+        let (code, _) = h.post(&path, Some(&access), Some(body)).await;
+        assert_eq!(code, 202, "request {i}");
+    }
+    let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/RL/10", TODAY));
+    let (code, headers, legacy) = h.try_post(&path, Some(&access), Some(body.clone()), &[]).await.expect("answer");
+    assert_eq!(code, 429);
+    let retry: u64 = headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!(retry >= 1);
+    h.contract.check_error("/sessions/online/{referenceNumber}/invoices", "post", 429, &legacy, false);
+    let (_, _, problem) = h
+        .try_post(&path, Some(&access), Some(body.clone()), &[("X-Error-Format", "problem-details")])
+        .await
+        .expect("answer");
+    h.contract.check_error("/sessions/online/{referenceNumber}/invoices", "post", 429, &problem, true);
+    // After the advertised wait (and the doubled block of the repeated breach) the group is open again.
+    h.advance_ms(i64::try_from(retry * 4 * 1000).expect("small"));
+    let (code, _) = h.post(&path, Some(&access), Some(body)).await;
+    assert_eq!(code, 202);
+    let limits = h.get_json("/rate-limits", "/rate-limits", &access).await;
+    assert_eq!(limits["invoiceSend"], json!({"perSecond": 10, "perMinute": 30, "perHour": 180}));
+    assert_eq!(limits.as_object().map(|o| o.len()), Some(12));
+    assert!(h.sim.stats().rate_limited >= 2);
+}
+
+/// Drop-after-commit: the client sees a connection error, yet the invoice was taken and gets accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_after_commit_loses_the_answer_but_not_the_invoice() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let admin = h.http.post(format!("{}/_sim/faults", h.root)).json(&json!({"faultDropResponse": 1.0}));
+    assert_eq!(admin.send().await.expect("admin").status(), 200);
+    let xml = invoice_xml(NIP, "FV/DROP/1", TODAY);
+    let body = Harness::send_body(&KEY, &IV, &xml);
+    let result = h.try_post(&format!("/sessions/online/{session}/invoices"), Some(&access), Some(body), &[]).await;
+    let error = result.expect_err("the connection is dropped");
+    assert!(!error.is_status(), "a transport error, not an HTTP status: {error}");
+    let reset = h.http.post(format!("{}/_sim/faults", h.root)).json(&json!({"faultDropResponse": 0.0}));
+    assert_eq!(reset.send().await.expect("admin").status(), 200);
+    h.advance_ms(PROCESSING_MS);
+    let ledger: Vec<Value> = h
+        .http
+        .get(format!("{}/_sim/ledger", h.root))
+        .send()
+        .await
+        .expect("ledger")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0]["invoiceNumber"], "FV/DROP/1");
+    assert_eq!(ledger[0]["invoiceHash"], json!(sha_b64(&xml)));
+    assert_eq!(h.sim.stats().faults_injected, 1);
+}
+
+/// Timeout fault: the connection drops and nothing was done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_fault_drops_the_connection_without_an_effect() {
+    let mut cfg = config();
+    cfg.faults.timeout_hold_ms = 0;
+    let h = Harness::start(cfg).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let admin = h.http.post(format!("{}/_sim/faults", h.root)).json(&json!({"faultTimeout": 1.0}));
+    assert_eq!(admin.send().await.expect("admin").status(), 200);
+    let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/TO/1", TODAY));
+    let result = h.try_post(&format!("/sessions/online/{session}/invoices"), Some(&access), Some(body), &[]).await;
+    assert!(result.is_err());
+    h.advance_ms(PROCESSING_MS);
+    assert!(h.sim.ledger().is_empty());
+}
+
+/// A session left open past 12 h is closed by the clock; with no invoices it ends 440.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_session_expires_after_twelve_hours() {
+    let mut cfg = config();
+    cfg.access_token_ttl_ms = 13 * 3600 * 1000;
+    let h = Harness::start(cfg).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    h.advance_ms(12 * 3600 * 1000);
+    let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/EXP/1", TODAY));
+    let (code, refused) = h.post(&format!("/sessions/online/{session}/invoices"), Some(&access), Some(body)).await;
+    assert_eq!(code, 400);
+    assert_eq!(refused["exception"]["exceptionDetailList"][0]["exceptionCode"], 21180);
+    h.advance_ms(PROCESSING_MS);
+    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    assert_eq!(status["status"]["code"], 440);
+}
+
+/// After rotation the old publicKeyId is refused with 21470 and the new one works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_key_id_is_refused_with_21470() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let old = h.encryption(&KEY, &IV).await;
+    let rotate = h.http.post(format!("{}/_sim/rotate-keys", h.root)).send().await.expect("rotate");
+    assert_eq!(rotate.status(), 204);
+    let form = json!({"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"});
+    let (code, refused) = h
+        .post("/sessions/online", Some(&access), Some(json!({"formCode": form, "encryption": old})))
+        .await;
+    assert_eq!(code, 400);
+    assert_eq!(refused["exception"]["exceptionDetailList"][0]["exceptionCode"], 21470);
+    h.open_online(&access, &KEY, &IV).await;
+}
+
+/// Lists page with a continuation token; a forged token is 21418.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_lists_page_and_reject_bad_continuation_tokens() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    for _ in 0..12 {
+        h.open_online(&access, &KEY, &IV).await;
+    }
+    let first = h.get_json("/sessions?sessionType=Online&pageSize=10", "/sessions", &access).await;
+    assert_eq!(first["sessions"].as_array().map(Vec::len), Some(10));
+    let token = first["continuationToken"].as_str().expect("more pages");
+    let second = h
+        .http
+        .get(format!("{}/sessions?sessionType=Online&pageSize=10&statuses=InProgress", h.base))
+        .bearer_auth(&access)
+        .header("x-continuation-token", token)
+        .send()
+        .await
+        .expect("page 2");
+    let second: Value = second.json().await.expect("json");
+    h.contract.check("/sessions", "get", 200, &second);
+    assert_eq!(second["sessions"].as_array().map(Vec::len), Some(2));
+    assert!(second.get("continuationToken").is_none());
+    let bad = h
+        .http
+        .get(format!("{}/sessions?sessionType=Online", h.base))
+        .bearer_auth(&access)
+        .header("x-continuation-token", "garbage")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(bad.status(), 400);
+    let bad: Value = bad.json().await.expect("json");
+    assert_eq!(bad["exception"]["exceptionDetailList"][0]["exceptionCode"], 21418);
+    let (code, _, _) = h.get("/sessions", Some(&access)).await;
+    assert_eq!(code, 400, "sessionType is required");
+}
+
+/// The contract checker itself must be able to fail, or every check above would prove nothing.
+#[test]
+fn contract_checker_rejects_bodies_that_break_the_schema() {
+    let contract = support::contract::Contract::load();
+    let good = json!({"referenceNumber": "20260210-SO-0000000000-0000000000-00", "validUntil": "2026-02-10T22:00:00.000Z"});
+    contract.check("/sessions/online", "post", 201, &good);
+    for bad in [
+        json!({"validUntil": "2026-02-10T22:00:00.000Z"}),
+        json!({"referenceNumber": "too-short", "validUntil": "2026-02-10T22:00:00.000Z"}),
+    ] {
+        let outcome = std::panic::catch_unwind(|| contract.check("/sessions/online", "post", 201, &bad));
+        assert!(outcome.is_err(), "accepted {bad}");
+    }
+}
