@@ -4,8 +4,11 @@
 //! Each group has per-second, per-minute and per-hour limits, all enforced together over windows
 //! that slide with time (not clock-aligned). The budget lives in a [`LimiterStore`]; the SQLite
 //! implementation lets several processes on one machine share it, and a server database can
-//! implement the same trait later. The decision itself is the pure function [`decide`].
+//! implement the same trait later. The decision itself is the pure function [`decide`]. The
+//! groups and their published limits are `ksef-api`'s data ([`LimitGroup`], [`RateLimits`]).
 
+use ksef_api::limits::PUBLIC_PER_IP_PER_SECOND;
+use ksef_api::{LimitGroup, LimitScope, RateLimit, RateLimits};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use crate::store::{Store, StoreError};
@@ -21,72 +24,9 @@ pub const PENALTY_PERIOD_MS: i64 = 600_000;
 /// The reduced budget is the normal one divided by this.
 pub const PENALTY_DIVISOR: u32 = 2;
 
-/// A KSeF rate-limit group (the keys of `GET /rate-limits`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Group {
-    /// Open/close online session.
-    OnlineSession,
-    /// Send an invoice in an online session.
-    InvoiceSend,
-    /// Open/close batch session.
-    BatchSession,
-    /// Status of one invoice.
-    InvoiceStatus,
-    /// `GET /sessions`.
-    SessionList,
-    /// Invoices of a session.
-    SessionInvoiceList,
-    /// Session status and UPO downloads.
-    SessionMisc,
-    /// Invoice metadata query.
-    InvoiceMetadata,
-    /// Start an export.
-    InvoiceExport,
-    /// Export status.
-    InvoiceExportStatus,
-    /// Download one invoice.
-    InvoiceDownload,
-    /// Any other protected endpoint.
-    Other,
-    /// Public endpoints, per IP (`/auth/challenge` and friends).
-    Public,
-}
-
-impl Group {
-    /// Every group.
-    pub const ALL: [Group; 13] = [
-        Group::OnlineSession,
-        Group::InvoiceSend,
-        Group::BatchSession,
-        Group::InvoiceStatus,
-        Group::SessionList,
-        Group::SessionInvoiceList,
-        Group::SessionMisc,
-        Group::InvoiceMetadata,
-        Group::InvoiceExport,
-        Group::InvoiceExportStatus,
-        Group::InvoiceDownload,
-        Group::Other,
-        Group::Public,
-    ];
-
-    /// The key KSeF uses for the group (and the one stored in the budget table).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Group::OnlineSession => "onlineSession",
-            Group::InvoiceSend => "invoiceSend",
-            Group::BatchSession => "batchSession",
-            Group::InvoiceStatus => "invoiceStatus",
-            Group::SessionList => "sessionList",
-            Group::SessionInvoiceList => "sessionInvoiceList",
-            Group::SessionMisc => "sessionMisc",
-            Group::InvoiceMetadata => "invoiceMetadata",
-            Group::InvoiceExport => "invoiceExport",
-            Group::InvoiceExportStatus => "invoiceExportStatus",
-            Group::InvoiceDownload => "invoiceDownload",
-            Group::Other => "other",
-            Group::Public => "public",
-        }
+impl From<RateLimit> for WindowLimits {
+    fn from(l: RateLimit) -> WindowLimits {
+        WindowLimits::new(l.per_second, l.per_minute, l.per_hour)
     }
 }
 
@@ -108,6 +48,15 @@ impl WindowLimits {
             per_second: Some(per_second),
             per_minute: Some(per_minute),
             per_hour: Some(per_hour),
+        }
+    }
+
+    /// Only a per-second limit (public endpoints, per IP).
+    pub const fn per_second_only(per_second: u32) -> WindowLimits {
+        WindowLimits {
+            per_second: Some(per_second),
+            per_minute: None,
+            per_hour: None,
         }
     }
 
@@ -133,29 +82,11 @@ impl WindowLimits {
     }
 }
 
-/// KSeF's production (and DEMO) limits, KSEF-API.md §7. TE uses the same defaults since 2.5.0.
-///
-/// Kept here until the `ksef-api` crate exposes the table as data (and `GET /rate-limits`
-/// overrides it); this function is the only place to change.
-pub fn production_limits(group: Group) -> WindowLimits {
-    match group {
-        Group::OnlineSession => WindowLimits::new(10, 30, 120),
-        Group::InvoiceSend => WindowLimits::new(10, 30, 180),
-        Group::BatchSession => WindowLimits::new(10, 20, 60),
-        Group::InvoiceStatus => WindowLimits::new(30, 120, 1_200),
-        Group::SessionList => WindowLimits::new(5, 10, 60),
-        Group::SessionInvoiceList => WindowLimits::new(10, 20, 200),
-        Group::SessionMisc => WindowLimits::new(10, 120, 1_200),
-        Group::InvoiceMetadata => WindowLimits::new(8, 16, 20),
-        Group::InvoiceExport => WindowLimits::new(8, 16, 20),
-        Group::InvoiceExportStatus => WindowLimits::new(10, 60, 600),
-        Group::InvoiceDownload => WindowLimits::new(8, 16, 64),
-        Group::Other => WindowLimits::new(10, 30, 120),
-        Group::Public => WindowLimits {
-            per_second: Some(60),
-            per_minute: None,
-            per_hour: None,
-        },
+/// The budget key of a scope in the limiter store.
+fn scope_key(scope: LimitScope) -> &'static str {
+    match scope {
+        LimitScope::Context(group) => group.key(),
+        LimitScope::PublicPerIp => "publicPerIp",
     }
 }
 
@@ -227,42 +158,48 @@ pub trait LimiterStore {
     /// Atomically decides (with [`decide`]) and, when granted, records the grant.
     fn try_acquire(
         &mut self,
-        group: Group,
+        scope: LimitScope,
         limits: WindowLimits,
         now_ms: i64,
     ) -> Result<Permit, Self::Error>;
 
     /// Records a penalty, keeping the later of any existing block.
-    fn penalise(&mut self, group: Group, penalty: Penalty) -> Result<(), Self::Error>;
+    fn penalise(&mut self, scope: LimitScope, penalty: Penalty) -> Result<(), Self::Error>;
 }
 
 /// The engine's rate limiter: a limits table plus the penalty policy, over any store.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RateLimiter {
-    limits: fn(Group) -> WindowLimits,
+    limits: RateLimits,
 }
 
 impl RateLimiter {
-    /// A limiter with KSeF's production table.
+    /// A limiter with KSeF's published production (and DEMO; TE since 2.5.0) table.
     pub fn production() -> RateLimiter {
-        RateLimiter {
-            limits: production_limits,
-        }
+        RateLimiter::with_limits(LimitGroup::production_limits())
     }
 
-    /// A limiter with another table (TE overrides, tests).
-    pub fn with_limits(limits: fn(Group) -> WindowLimits) -> RateLimiter {
+    /// A limiter with another table (`GET /rate-limits`, TE overrides, tests).
+    pub fn with_limits(limits: RateLimits) -> RateLimiter {
         RateLimiter { limits }
     }
 
-    /// Asks for one request in `group` at `now_ms`.
+    /// The windows enforced for `scope`.
+    pub fn limits(&self, scope: LimitScope) -> WindowLimits {
+        match scope {
+            LimitScope::Context(group) => self.limits.get(group).into(),
+            LimitScope::PublicPerIp => WindowLimits::per_second_only(PUBLIC_PER_IP_PER_SECOND),
+        }
+    }
+
+    /// Asks for one request in `scope` at `now_ms`.
     pub fn try_acquire<S: LimiterStore>(
         &self,
         store: &mut S,
-        group: Group,
+        scope: LimitScope,
         now_ms: i64,
     ) -> Result<Permit, S::Error> {
-        store.try_acquire(group, (self.limits)(group), now_ms)
+        store.try_acquire(scope, self.limits(scope), now_ms)
     }
 
     /// Reacts to a 429: no request before Retry-After, then a reduced budget for
@@ -270,7 +207,7 @@ impl RateLimiter {
     pub fn penalise<S: LimiterStore>(
         &self,
         store: &mut S,
-        group: Group,
+        scope: LimitScope,
         retry_after_ms: i64,
         now_ms: i64,
     ) -> Result<(), S::Error> {
@@ -279,7 +216,7 @@ impl RateLimiter {
             blocked_until_ms,
             reduced_until_ms: blocked_until_ms.saturating_add(PENALTY_PERIOD_MS),
         };
-        store.penalise(group, penalty)
+        store.penalise(scope, penalty)
     }
 }
 
@@ -288,11 +225,11 @@ impl LimiterStore for Store {
 
     fn try_acquire(
         &mut self,
-        group: Group,
+        scope: LimitScope,
         limits: WindowLimits,
         now_ms: i64,
     ) -> Result<Permit, StoreError> {
-        let key = group.as_str();
+        let key = scope_key(scope);
         // IMMEDIATE: take the write lock before reading, so two processes cannot both see room
         // for the last request.
         let tx = self
@@ -331,14 +268,14 @@ impl LimiterStore for Store {
         Ok(permit)
     }
 
-    fn penalise(&mut self, group: Group, penalty: Penalty) -> Result<(), StoreError> {
+    fn penalise(&mut self, scope: LimitScope, penalty: Penalty) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO limiter_penalties (grp, blocked_until, reduced_until) VALUES (?1, ?2, ?3)
              ON CONFLICT (grp) DO UPDATE SET
                  blocked_until = max(blocked_until, excluded.blocked_until),
                  reduced_until = max(reduced_until, excluded.reduced_until)",
             params![
-                group.as_str(),
+                scope_key(scope),
                 penalty.blocked_until_ms,
                 penalty.reduced_until_ms
             ],

@@ -4,6 +4,15 @@
 use proptest::prelude::*;
 
 use super::*;
+use ksef_api::LimitGroup;
+
+fn ctx(group: LimitGroup) -> LimitScope {
+    LimitScope::Context(group)
+}
+
+fn production(group: LimitGroup) -> WindowLimits {
+    RateLimiter::production().limits(ctx(group))
+}
 use crate::clock::{Clock, ManualClock};
 use crate::store::test_support::temp_store;
 
@@ -73,8 +82,13 @@ proptest! {
 
 #[test]
 fn production_table_survives_a_long_burst() {
-    for group in Group::ALL {
-        let limits = production_limits(group);
+    let limiter = RateLimiter::production();
+    let scopes = LimitGroup::ALL
+        .into_iter()
+        .map(ctx)
+        .chain([LimitScope::PublicPerIp]);
+    for scope in scopes {
+        let limits = limiter.limits(scope);
         let arrivals = vec![0; 1_500];
         let grants = simulate(limits, &arrivals);
         assert_within_limits(&grants, limits);
@@ -89,7 +103,7 @@ fn sqlite_budget_holds_over_a_long_simulated_run() {
     let mut grants = Vec::new();
     while grants.len() < 400 {
         match limiter
-            .try_acquire(&mut store, Group::InvoiceSend, clock.now_ms())
+            .try_acquire(&mut store, ctx(LimitGroup::InvoiceSend), clock.now_ms())
             .unwrap()
         {
             Permit::Granted => {
@@ -99,7 +113,7 @@ fn sqlite_budget_holds_over_a_long_simulated_run() {
             Permit::Wait { until_ms } => clock.set(until_ms),
         }
     }
-    assert_within_limits(&grants, production_limits(Group::InvoiceSend));
+    assert_within_limits(&grants, production(LimitGroup::InvoiceSend));
     // 180/h: the 181st grant cannot come before the first has left the hour.
     assert!(grants[180] >= grants[0] + HOUR_WINDOW_MS);
     let kept: i64 = store
@@ -117,13 +131,13 @@ fn two_handles_on_one_file_share_the_budget() {
     let (dir, mut a, _) = temp_store();
     let mut b = Store::open(&dir.path().join("outbox.db")).unwrap();
     let limiter = RateLimiter::production();
-    let per_second = production_limits(Group::SessionList).per_second.unwrap();
+    let per_second = production(LimitGroup::SessionList).per_second.unwrap();
     let now = 1_000_000;
     for i in 0..per_second {
         let handle = if i % 2 == 0 { &mut a } else { &mut b };
         assert_eq!(
             limiter
-                .try_acquire(handle, Group::SessionList, now)
+                .try_acquire(handle, ctx(LimitGroup::SessionList), now)
                 .unwrap(),
             Permit::Granted
         );
@@ -133,20 +147,20 @@ fn two_handles_on_one_file_share_the_budget() {
     };
     assert_eq!(
         limiter
-            .try_acquire(&mut a, Group::SessionList, now)
+            .try_acquire(&mut a, ctx(LimitGroup::SessionList), now)
             .unwrap(),
         expected
     );
     assert_eq!(
         limiter
-            .try_acquire(&mut b, Group::SessionList, now)
+            .try_acquire(&mut b, ctx(LimitGroup::SessionList), now)
             .unwrap(),
         expected
     );
     // Groups are independent.
     assert_eq!(
         limiter
-            .try_acquire(&mut b, Group::InvoiceSend, now)
+            .try_acquire(&mut b, ctx(LimitGroup::InvoiceSend), now)
             .unwrap(),
         Permit::Granted
     );
@@ -157,7 +171,7 @@ fn penalty_blocks_until_retry_after_then_halves_the_budget() {
     let (dir, mut store, _) = temp_store();
     let mut other = Store::open(&dir.path().join("outbox.db")).unwrap();
     let limiter = RateLimiter::production();
-    let group = Group::InvoiceSend;
+    let group = ctx(LimitGroup::InvoiceSend);
     let now = 5_000_000;
     limiter.penalise(&mut store, group, 30_000, now).unwrap();
     let blocked = Permit::Wait {
@@ -181,7 +195,7 @@ fn penalty_blocks_until_retry_after_then_halves_the_budget() {
     );
 
     let after = now + 30_000;
-    let full = production_limits(group).per_second.unwrap();
+    let full = limiter.limits(group).per_second.unwrap();
     let reduced = full / PENALTY_DIVISOR;
     for _ in 0..reduced {
         assert_eq!(
