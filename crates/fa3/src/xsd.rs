@@ -373,3 +373,70 @@ fn path_text(path: &Path) -> Result<&str, SchemaLoadError> {
         SchemaLoadError::Compile(format!("schema path is not UTF-8: {}", path.display()))
     })
 }
+
+/// The integration tests' mutation catalogue, reused to compare the two private paths.
+#[cfg(test)]
+#[path = "../tests/xsd_common/mutations.rs"]
+mod mutations;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::mutations;
+
+    fn shared(relative: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/ksef")
+            .join(relative)
+    }
+
+    /// Runs one of the two private paths and reports its verdict as "valid?".
+    fn verdict(schema: &SchemaSet, xml: &[u8], streaming: bool) -> bool {
+        let length = c_int::try_from(xml.len()).expect("small document");
+        let mut collector = report::Collector::default();
+        let verdict = {
+            let _handler = ThreadErrorHandler::route_to(&mut collector);
+            // SAFETY: `xml` outlives the call; the collector outlives the handler guard.
+            unsafe {
+                if streaming {
+                    schema.validate_stream(xml.as_ptr().cast(), length, collector.as_user_data())
+                } else {
+                    schema.validate_tree(xml.as_ptr().cast(), length, collector.as_user_data())
+                }
+            }
+        };
+        matches!(verdict, Verdict::Checked) && collector.violations.is_empty()
+    }
+
+    #[test]
+    fn streaming_and_tree_paths_reach_the_same_verdict() {
+        // `validate` trusts the streaming path's "valid"; it must never differ from the tree's.
+        let schema = SchemaSet::load(&shared("schemas")).expect("schema");
+        let mut checked = 0;
+        let mut invalid = 0;
+        for mutation in mutations::mutations() {
+            let original =
+                std::fs::read_to_string(shared("samples/fa3-valid").join(mutation.sample))
+                    .expect("sample");
+            for document in [
+                original.clone(),
+                mutation.apply(&original).expect("mutation applies"),
+            ] {
+                let tree = verdict(&schema, document.as_bytes(), false);
+                assert_eq!(
+                    verdict(&schema, document.as_bytes(), true),
+                    tree,
+                    "{}",
+                    mutation.name
+                );
+                checked += 1;
+                invalid += usize::from(!tree);
+            }
+        }
+        assert!(
+            invalid >= 40,
+            "the comparison covered only {invalid} invalid documents of {checked}"
+        );
+    }
+}
