@@ -5,7 +5,7 @@
 //! threads; each validation gets its own libxml2 validation context.
 //!
 //! Offline by construction: libxml2 reads every resource through our allow-list loader
-//! ([`loader`]), which serves only the four files of the schema set (the FA(3) schema's absolute
+//! (`xsd/loader.rs`), which serves only the four files of the schema set (the FA(3) schema's absolute
 //! `http://` import is answered from the local copy) and only while a schema set is being
 //! compiled; during validation it refuses everything. Documents are never given entity
 //! substitution or DTD loading: one that mentions `<!DOCTYPE` is parsed into a tree with
