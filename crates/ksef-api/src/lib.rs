@@ -10,6 +10,7 @@ pub mod environment;
 pub mod error;
 pub mod form;
 pub mod hash;
+pub mod http;
 pub mod ids;
 pub mod ksef_number;
 pub mod limits;
