@@ -344,3 +344,168 @@ fn contract_checker_rejects_bodies_that_break_the_schema() {
         assert!(outcome.is_err(), "accepted {bad}");
     }
 }
+
+fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut bytes = Vec::new();
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+    for (name, content) in files {
+        writer
+            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .expect("start file");
+        writer.write_all(content).expect("write file");
+    }
+    writer.finish().expect("finish zip");
+    bytes
+}
+
+/// Opens a batch for `archive` split into `parts` byte ranges; returns (reference, upload requests, encrypted parts).
+async fn open_batch(h: &Harness, access: &str, archive: &[u8], parts: usize) -> (String, Vec<Value>, Vec<Vec<u8>>) {
+    let chunk = archive.len().div_ceil(parts);
+    let encrypted: Vec<Vec<u8>> = archive.chunks(chunk).map(|c| support::aes_encrypt(&KEY, &IV, c)).collect();
+    let file_parts: Vec<Value> = encrypted
+        .iter()
+        .enumerate()
+        .map(|(i, p)| json!({"ordinalNumber": i + 1, "fileSize": p.len(), "fileHash": sha_b64(p)}))
+        .collect();
+    let body = json!({
+        "formCode": {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
+        "batchFile": {"fileSize": archive.len(), "fileHash": sha_b64(archive), "fileParts": file_parts},
+        "encryption": h.encryption(&KEY, &IV).await,
+    });
+    let (code, opened) = h.post("/sessions/batch", Some(access), Some(body)).await;
+    assert_eq!(code, 201, "{opened}");
+    h.contract.check("/sessions/batch", "post", 201, &opened);
+    let requests = opened["partUploadRequests"].as_array().expect("requests").clone();
+    (opened["referenceNumber"].as_str().expect("ref").to_string(), requests, encrypted)
+}
+
+async fn upload(h: &Harness, request: &Value, bytes: Vec<u8>) -> u16 {
+    let mut put = h.http.put(request["url"].as_str().expect("url"));
+    for (name, value) in request["headers"].as_object().expect("headers") {
+        put = put.header(name.as_str(), value.as_str().expect("header value"));
+    }
+    put.body(bytes).send().await.expect("upload").status().as_u16()
+}
+
+/// 120 invoices (one of them broken) in a ZIP split into 3 encrypted parts: each judged on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_of_many_invoices_across_parts_is_processed_invoice_by_invoice() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let mut files: Vec<(String, Vec<u8>)> = (0..119)
+        .map(|i| (format!("inv-{i:03}.xml"), invoice_xml(NIP, &format!("FV/B/{i:03}"), TODAY)))
+        .collect();
+    files.push(("broken.xml".into(), b"<Faktura>not closed".to_vec()));
+    let archive = zip_of(&files);
+    let (session, requests, encrypted) = open_batch(&h, &access, &archive, 3).await;
+    assert_eq!(requests.len(), 3);
+    for (request, part) in requests.iter().zip(encrypted) {
+        assert_eq!(upload(&h, request, part).await, 201);
+    }
+    let (code, _) = h.post(&format!("/sessions/batch/{session}/close"), Some(&access), None).await;
+    assert_eq!(code, 204);
+    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    assert_eq!(status["status"]["code"], 150);
+    h.advance_ms(PROCESSING_MS);
+    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    assert_eq!(status["status"]["code"], 200, "{status}");
+    assert_eq!(status["invoiceCount"], 120);
+    assert_eq!(status["successfulInvoiceCount"], 119);
+    assert_eq!(status["failedInvoiceCount"], 1);
+
+    let list_path = format!("/sessions/{session}/invoices?pageSize=100");
+    let first = h.get_json(&list_path, "/sessions/{referenceNumber}/invoices", &access).await;
+    assert_eq!(first["invoices"].as_array().map(Vec::len), Some(100));
+    let failed = h
+        .get_json(&format!("/sessions/{session}/invoices/failed"), "/sessions/{referenceNumber}/invoices/failed", &access)
+        .await;
+    assert_eq!(failed["invoices"][0]["invoiceFileName"], "broken.xml");
+    assert_eq!(failed["invoices"][0]["status"]["code"], 430);
+
+    let page_url = status["upo"]["pages"][0]["downloadUrl"].as_str().expect("page url");
+    let page = h.http.get(page_url).send().await.expect("page").bytes().await.expect("body");
+    assert_valid_upo(&page);
+    assert!(String::from_utf8_lossy(&page).contains("<CalkowitaLiczbaDokumentow>119</CalkowitaLiczbaDokumentow>"));
+    assert_eq!(h.sim.ledger().len(), 119);
+}
+
+/// Closing before every declared part arrived is refused with 21205; an unsigned upload is 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_close_requires_every_part_and_uploads_require_the_signature() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let archive = zip_of(&[("a.xml".into(), invoice_xml(NIP, "FV/P/1", TODAY))]);
+    let (session, requests, mut encrypted) = open_batch(&h, &access, &archive, 2).await;
+    let second = encrypted.pop().expect("two parts");
+    let first = encrypted.pop().expect("two parts");
+    assert_eq!(upload(&h, &requests[0], first).await, 201);
+    let (code, refused) = h.post(&format!("/sessions/batch/{session}/close"), Some(&access), None).await;
+    assert_eq!(code, 400);
+    assert_eq!(refused["exception"]["exceptionDetailList"][0]["exceptionCode"], 21205);
+    let mut forged = requests[1].clone();
+    forged["url"] = json!(forged["url"].as_str().expect("url").replace("sig=", "sig=0"));
+    assert_eq!(upload(&h, &forged, second.clone()).await, 403);
+    // The window is parts × 20 minutes: after 40 minutes the genuine URL is refused too.
+    h.advance_ms(40 * 60 * 1000);
+    assert_eq!(upload(&h, &requests[1], second).await, 403);
+}
+
+/// Outage windows: 503 for every API call until stopped; forced rejection gives the next invoice the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_outage_and_forced_rejection_take_effect() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let admin = |body: Value| h.http.post(format!("{}/_sim/faults", h.root)).json(&body).send();
+    assert_eq!(admin(json!({"outage": {"mode": "503"}})).await.expect("admin").status(), 200);
+    let (code, _, _) = h.get(&format!("/sessions/{session}"), Some(&access)).await;
+    assert_eq!(code, 503);
+    assert_eq!(admin(json!({"stopOutage": true, "rejectNext": {"code": 450}})).await.expect("admin").status(), 200);
+    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
+    let first = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/F/1", TODAY)).await;
+    let second = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/F/2", TODAY)).await;
+    h.advance_ms(PROCESSING_MS);
+    let rejected = h.get_json(&format!("/sessions/{session}/invoices/{first}"), template, &access).await;
+    assert_eq!(rejected["status"]["code"], 450);
+    let accepted = h.get_json(&format!("/sessions/{session}/invoices/{second}"), template, &access).await;
+    assert_eq!(accepted["status"]["code"], 200);
+    let (code, _) = h.post("/_sim/faults", None, Some(json!({"fault5xx": 2.0}))).await;
+    assert_eq!(code, 404, "admin lives at the root, not under /v2");
+    assert_eq!(admin(json!({"fault5xx": 2.0})).await.expect("admin").status(), 400);
+}
+
+/// With the FA(3) XSD loaded, an invoice that breaks it (no JST/GV) is refused 430; a P_1 after today is 450.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_uses_the_xsd_and_the_acceptance_day() {
+    let mut cfg = config();
+    cfg.schemas_dir = Some(support::shared().join("schemas"));
+    let h = Harness::start(cfg).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let xsd_invalid = String::from_utf8(invoice_xml(NIP, "FV/X/1", TODAY))
+        .expect("utf-8")
+        .replace("<JST>2</JST><GV>2</GV>", "");
+    let bad_xsd = h.send(&access, &session, &KEY, &IV, xsd_invalid.as_bytes()).await;
+    let future = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/X/2", "2026-02-11")).await;
+    let fine = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/X/3", TODAY)).await;
+    h.advance_ms(PROCESSING_MS);
+    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
+    let code_of = |v: Value| v["status"]["code"].clone();
+    assert_eq!(code_of(h.get_json(&format!("/sessions/{session}/invoices/{bad_xsd}"), template, &access).await), 430);
+    assert_eq!(code_of(h.get_json(&format!("/sessions/{session}/invoices/{future}"), template, &access).await), 450);
+    assert_eq!(code_of(h.get_json(&format!("/sessions/{session}/invoices/{fine}"), template, &access).await), 200);
+}
+
+/// An earlier-day P_1 marks the invoice Offline even without offlineMode (§10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earlier_issue_date_is_invoiced_offline() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let invoice = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/O/1", "2026-02-09")).await;
+    h.advance_ms(PROCESSING_MS);
+    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
+    let done = h.get_json(&format!("/sessions/{session}/invoices/{invoice}"), template, &access).await;
+    assert_eq!(done["invoicingMode"], "Offline");
+}
