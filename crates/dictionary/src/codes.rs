@@ -68,7 +68,7 @@ pub const CLIENT_CODES: &[&str] = &[
     "ksef.unavailable",
 ];
 
-/// Outcomes the engine (the durable outbox) reports, and import problems.
+/// Outcomes the engine (the durable outbox) reports: sending, importing and its local database.
 pub const ENGINE_CODES: &[&str] = &[
     "engine.conflict",
     "engine.duplicate_foreign",
@@ -79,6 +79,30 @@ pub const ENGINE_CODES: &[&str] = &[
     "engine.import_unreadable",
     "engine.import_zip_bomb",
     "engine.import_not_xml",
+    "engine.import_too_large",
+    "engine.lease_expired",
+    "engine.illegal_transition",
+    "engine.invoice_not_found",
+    "engine.company_not_found",
+    "engine.store_busy",
+    "engine.store_corrupt",
+    "engine.store_io",
+    "engine.store_pragma",
+    "engine.store_migration",
+    "engine.store_schema_too_new",
+    "engine.store_invariant",
+];
+
+/// The state of the official FA(3) schema files on this computer and of downloading them
+/// (`fa3::schemas::FileState::code`, `fa3::schemas::FetchError::code`).
+pub const SCHEMA_FILE_CODES: &[&str] = &[
+    "schemas.ok",
+    "schemas.missing",
+    "schemas.hash_mismatch",
+    "schemas.unreadable",
+    "schemas.download_failed",
+    "schemas.pin_mismatch",
+    "schemas.write_failed",
 ];
 
 /// Generic entries answering for codes the dictionary does not list one by one: the last-resort

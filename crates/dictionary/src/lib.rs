@@ -16,7 +16,9 @@ mod search;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-pub use codes::{KsefCode, CLIENT_CODES, ENGINE_CODES, FALLBACK_CODES, KSEF_STATUS_CODES};
+pub use codes::{
+    KsefCode, CLIENT_CODES, ENGINE_CODES, FALLBACK_CODES, KSEF_STATUS_CODES, SCHEMA_FILE_CODES,
+};
 pub use entry::{Entry, Lang, Severity, Source};
 pub use parse::DictionaryError;
 

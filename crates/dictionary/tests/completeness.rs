@@ -9,9 +9,19 @@ use std::path::PathBuf;
 
 use dictionary::{
     Dictionary, Lang, Source, CLIENT_CODES, ENGINE_CODES, FALLBACK_CODES, KSEF_STATUS_CODES,
+    SCHEMA_FILE_CODES,
 };
 
 const BUILTIN_TOML: &str = include_str!("../../../schemas/errors.toml");
+
+/// Every code list this crate exports for other crates.
+const LISTED_CODES: [&[&str]; 5] = [
+    KSEF_STATUS_CODES,
+    CLIENT_CODES,
+    ENGINE_CODES,
+    SCHEMA_FILE_CODES,
+    FALLBACK_CODES,
+];
 
 fn ksef_api_md() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef/KSEF-API.md");
@@ -136,7 +146,12 @@ fn every_fa3_finding_code_has_an_entry_with_the_same_source() {
         assert_eq!(entry.source, expected, "{}", code.as_str());
         // fa3 reports our own checks as warnings only; the hint must not say otherwise.
         if expected == Source::Ours {
-            assert_eq!(entry.severity, dictionary::Severity::Warning, "{}", code.as_str());
+            assert_eq!(
+                entry.severity,
+                dictionary::Severity::Warning,
+                "{}",
+                code.as_str()
+            );
         }
     }
 }
@@ -163,12 +178,7 @@ fn every_exception_code_in_ksef_api_md_has_an_entry() {
 #[test]
 fn every_status_client_engine_and_fallback_code_has_an_entry() {
     let dictionary = Dictionary::builtin();
-    for list in [
-        KSEF_STATUS_CODES,
-        CLIENT_CODES,
-        ENGINE_CODES,
-        FALLBACK_CODES,
-    ] {
+    for list in LISTED_CODES {
         for code in list {
             assert!(dictionary.contains(code), "no dictionary entry for {code}");
         }
@@ -183,12 +193,7 @@ fn the_dictionary_has_no_stray_codes() {
         .iter()
         .map(|code| code.as_str().to_owned())
         .collect();
-    for list in [
-        KSEF_STATUS_CODES,
-        CLIENT_CODES,
-        ENGINE_CODES,
-        FALLBACK_CODES,
-    ] {
+    for list in LISTED_CODES {
         expected.extend(list.iter().map(|code| (*code).to_owned()));
     }
     expected.extend(
@@ -215,4 +220,41 @@ fn entries_that_report_progress_are_not_errors() {
         let entry = dictionary.get(code, Lang::Pl).expect(code);
         assert_eq!(entry.severity, dictionary::Severity::Info, "{code}");
     }
+}
+
+/// The schema-file codes are listed here by hand; this ties the list to what `fa3` really emits.
+#[test]
+fn every_schema_file_state_and_fetch_error_code_is_listed() {
+    use fa3::schemas::{FetchError, FileState, FA3_SCHEMA};
+    let states = [
+        FileState::Ok,
+        FileState::Missing,
+        FileState::HashMismatch {
+            actual: String::new(),
+        },
+        FileState::Unreadable {
+            reason: String::new(),
+        },
+    ];
+    let errors = [
+        FetchError::Download {
+            url: String::new(),
+            reason: String::new(),
+        },
+        FetchError::PinMismatch {
+            url: String::new(),
+            path: FA3_SCHEMA.path,
+            actual: String::new(),
+        },
+        FetchError::Io {
+            path: PathBuf::new(),
+            source: std::io::Error::other("test"),
+        },
+    ];
+    let emitted: Vec<&str> = states
+        .iter()
+        .map(FileState::code)
+        .chain(errors.iter().map(FetchError::code))
+        .collect();
+    assert_eq!(emitted, SCHEMA_FILE_CODES);
 }
