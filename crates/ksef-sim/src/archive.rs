@@ -62,7 +62,8 @@ pub fn unpack(archive: &[u8], compression: Compression) -> Result<Vec<ArchiveFil
     let mut total = 0u64;
     match compression {
         Compression::Zip => {
-            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).map_err(|e| corrupt(&e))?;
+            let mut zip =
+                zip::ZipArchive::new(std::io::Cursor::new(archive)).map_err(|e| corrupt(&e))?;
             if zip.len() > FILES_MAX {
                 return Err(UnpackError::TooManyFiles);
             }
@@ -120,7 +121,9 @@ mod tests {
             let mut header = tar::Header::new_gnu();
             header.set_size(4);
             header.set_cksum();
-            builder.append_data(&mut header, "a.xml", &b"<a/>"[..]).expect("append");
+            builder
+                .append_data(&mut header, "a.xml", &b"<a/>"[..])
+                .expect("append");
             builder.into_inner().expect("tar").finish().expect("gz");
         }
         let expected = vec![ArchiveFile {
@@ -129,7 +132,10 @@ mod tests {
         }];
         assert_eq!(unpack(&zip_bytes, Compression::Zip), Ok(expected.clone()));
         assert_eq!(unpack(&tar_gz, Compression::TarGz), Ok(expected));
-        assert!(matches!(unpack(b"not an archive", Compression::Zip), Err(UnpackError::Corrupt(_))));
+        assert!(matches!(
+            unpack(b"not an archive", Compression::Zip),
+            Err(UnpackError::Corrupt(_))
+        ));
     }
 
     #[test]
@@ -145,6 +151,9 @@ mod tests {
         // Deflate squeezes 5 MB of one byte into a few KB: the classic bomb shape.
         assert!(zip_bytes.len() < 100_000);
         let files = unpack(&zip_bytes, Compression::Zip).expect("readable");
-        assert_eq!(files.first().map(|f| f.bytes.len() as u64), Some(FILE_BYTES_MAX));
+        assert_eq!(
+            files.first().map(|f| f.bytes.len() as u64),
+            Some(FILE_BYTES_MAX)
+        );
     }
 }

@@ -131,7 +131,9 @@ mod tests {
 
     #[test]
     fn token_spec_splits_at_the_first_colon_and_keeps_the_rest() {
-        let t: ProvisionedToken = "5265877635:20250101-TK-1|internalId-1|ab:cd".parse().expect("valid");
+        let t: ProvisionedToken = "5265877635:20250101-TK-1|internalId-1|ab:cd"
+            .parse()
+            .expect("valid");
         assert_eq!(t.nip, "5265877635");
         assert_eq!(t.token, "20250101-TK-1|internalId-1|ab:cd");
         assert!("526587763:x".parse::<ProvisionedToken>().is_err());

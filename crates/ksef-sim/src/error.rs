@@ -152,7 +152,13 @@ const PROBLEM: &str = "application/problem+json";
 const JSON: &str = "application/json";
 
 /// Renders `error` in the legacy or problem-details shape.
-pub fn render(error: &ApiError, problem: bool, instance: &str, timestamp: &str, trace_id: &str) -> Response {
+pub fn render(
+    error: &ApiError,
+    problem: bool,
+    instance: &str,
+    timestamp: &str,
+    trace_id: &str,
+) -> Response {
     let status = error.status();
     let title = status.canonical_reason().unwrap_or("Error");
     match error {

@@ -72,7 +72,11 @@ pub fn reference_number(rng: &mut impl RngCore, at: DateTime<Utc>, kind: RefKind
 
 /// A 35-char KSeF number `{sellerNip}-{YYYYMMDD}-{12 hex}-{CRC-8}` (§9).
 pub fn ksef_number(rng: &mut impl RngCore, seller_nip: &str, at: DateTime<Utc>) -> String {
-    let body = format!("{seller_nip}-{}-{}", at.format("%Y%m%d"), random_hex(rng, 6));
+    let body = format!(
+        "{seller_nip}-{}-{}",
+        at.format("%Y%m%d"),
+        random_hex(rng, 6)
+    );
     format!("{body}-{:02X}", crc8(body.as_bytes()))
 }
 
@@ -97,7 +101,10 @@ mod tests {
     #[test]
     fn generated_ksef_number_has_the_documented_shape_and_a_valid_checksum() {
         let mut rng = ChaCha20Rng::seed_from_u64(7);
-        let at = Utc.with_ymd_and_hms(2026, 2, 2, 10, 0, 0).single().expect("valid date");
+        let at = Utc
+            .with_ymd_and_hms(2026, 2, 2, 10, 0, 0)
+            .single()
+            .expect("valid date");
         let number = ksef_number(&mut rng, "5265877635", at);
         assert_eq!(number.len(), 35);
         assert!(number.starts_with("5265877635-20260202-"));
@@ -108,7 +115,10 @@ mod tests {
     #[test]
     fn reference_numbers_are_36_chars_with_kind() {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
-        let at = Utc.with_ymd_and_hms(2026, 2, 2, 10, 0, 0).single().expect("valid date");
+        let at = Utc
+            .with_ymd_and_hms(2026, 2, 2, 10, 0, 0)
+            .single()
+            .expect("valid date");
         let r = reference_number(&mut rng, at, RefKind::OnlineSession);
         assert_eq!(r.len(), 36);
         assert_eq!(&r[8..12], "-SO-");

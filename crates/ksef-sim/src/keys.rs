@@ -130,7 +130,8 @@ fn cached_private_key(
 }
 
 fn utc_time(at: DateTime<Utc>) -> Result<Time, KeyError> {
-    let secs = u64::try_from(at.timestamp()).map_err(|_| KeyError::Encoding("time before 1970".into()))?;
+    let secs =
+        u64::try_from(at.timestamp()).map_err(|_| KeyError::Encoding("time before 1970".into()))?;
     UtcTime::from_unix_duration(std::time::Duration::from_secs(secs))
         .map(Time::UtcTime)
         .map_err(|e| KeyError::Encoding(e.to_string()))
@@ -160,7 +161,9 @@ fn build_entry(
         usage.as_str()
     ))
     .map_err(|e| enc(&e))?;
-    let serial = SerialNumber::from(generation * 2 + 1 + u32::from(usage == KeyUsage::SymmetricKeyEncryption));
+    let serial = SerialNumber::from(
+        generation * 2 + 1 + u32::from(usage == KeyUsage::SymmetricKeyEncryption),
+    );
     let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(private.clone());
     let cert = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer)
         .map_err(|e| enc(&e))?
@@ -191,14 +194,21 @@ impl KeyRing {
         Ok(ring)
     }
 
-    fn build_generation(&self, generation: u32, now: DateTime<Utc>) -> Result<Vec<KeyEntry>, KeyError> {
-        [KeyUsage::KsefTokenEncryption, KeyUsage::SymmetricKeyEncryption]
-            .into_iter()
-            .map(|usage| {
-                let private = cached_private_key(self.seed, generation, usage, self.bits)?;
-                build_entry(usage, private, generation, now)
-            })
-            .collect()
+    fn build_generation(
+        &self,
+        generation: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<KeyEntry>, KeyError> {
+        [
+            KeyUsage::KsefTokenEncryption,
+            KeyUsage::SymmetricKeyEncryption,
+        ]
+        .into_iter()
+        .map(|usage| {
+            let private = cached_private_key(self.seed, generation, usage, self.bits)?;
+            build_entry(usage, private, generation, now)
+        })
+        .collect()
     }
 
     /// Replaces both keys; clients holding the old `publicKeyId` get 21470 from now on.

@@ -202,7 +202,11 @@ impl RateLimiter {
     pub fn check(&mut self, table: &RateTable, key: LimitKey, now_ms: i64) -> Result<(), Breach> {
         let values = table.values(key.group);
         let window = self.windows.entry(key).or_default();
-        while window.hits_ms.front().is_some_and(|&t| t <= now_ms - HOUR_MS) {
+        while window
+            .hits_ms
+            .front()
+            .is_some_and(|&t| t <= now_ms - HOUR_MS)
+        {
             window.hits_ms.pop_front();
         }
         if now_ms < window.blocked_until_ms {
@@ -238,7 +242,9 @@ impl RateLimiter {
             window.last_breach_ms = now_ms;
             // Repeated breaches double the block each time, as KSeF lengthens it for persistent offenders.
             let factor = 1i64 << window.breaches.saturating_sub(1).min(12);
-            let block_ms = wait_ms.saturating_mul(factor).min(BLOCK_MS_MAX.max(wait_ms));
+            let block_ms = wait_ms
+                .saturating_mul(factor)
+                .min(BLOCK_MS_MAX.max(wait_ms));
             window.blocked_until_ms = now_ms + block_ms;
             return Err(Breach {
                 retry_after_s: ceil_s(block_ms),
@@ -273,7 +279,9 @@ mod tests {
         for i in 0..10 {
             assert!(limiter.check(&table, key(), 1_000 + i).is_ok());
         }
-        let breach = limiter.check(&table, key(), 1_010).expect_err("11th in a second");
+        let breach = limiter
+            .check(&table, key(), 1_010)
+            .expect_err("11th in a second");
         assert_eq!(breach.retry_after_s, 1);
         assert!(limiter.check(&table, key(), 2_001).is_ok());
     }
@@ -284,10 +292,15 @@ mod tests {
         let mut limiter = RateLimiter::default();
         // 30 requests spread 1.5 s apart fill the minute window without touching the per-second one.
         for i in 0..30 {
-            assert!(limiter.check(&table, key(), i * 1_500).is_ok(), "request {i}");
+            assert!(
+                limiter.check(&table, key(), i * 1_500).is_ok(),
+                "request {i}"
+            );
         }
         let now = 30 * 1_500;
-        let breach = limiter.check(&table, key(), now).expect_err("31st in a minute");
+        let breach = limiter
+            .check(&table, key(), now)
+            .expect_err("31st in a minute");
         // The oldest hit (t=0) leaves the window at t=60 000.
         assert_eq!(breach.retry_after_s, ceil_s(60_000 - now));
     }
@@ -304,7 +317,9 @@ mod tests {
         for i in 0..10 {
             assert!(limiter.check(&table, key(), after_first + i).is_ok());
         }
-        let second = limiter.check(&table, key(), after_first + 10).expect_err("breach");
+        let second = limiter
+            .check(&table, key(), after_first + 10)
+            .expect_err("breach");
         assert!(second.retry_after_s > first.retry_after_s);
     }
 }

@@ -2,7 +2,10 @@
 
 use anyhow::Context as _;
 use clap::Parser;
-use ksef_sim::{Environment, FaultConfig, LimitsMode, ProvisionedToken, RateTable, SimConfig, Simulator, SystemClock};
+use ksef_sim::{
+    Environment, FaultConfig, LimitsMode, ProvisionedToken, RateTable, SimConfig, Simulator,
+    SystemClock,
+};
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -63,8 +66,12 @@ fn limits(spec: &str) -> anyhow::Result<LimitsMode> {
         "production" => LimitsMode::Table(RateTable::production()),
         "off" => LimitsMode::Off,
         path => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading limits file {path}"))?;
-            LimitsMode::Table(serde_json::from_str(&text).with_context(|| format!("parsing limits file {path}"))?)
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading limits file {path}"))?;
+            LimitsMode::Table(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("parsing limits file {path}"))?,
+            )
         }
     })
 }
@@ -84,8 +91,14 @@ async fn main() -> anyhow::Result<()> {
             timeout_hold_ms: args.fault_timeout_hold_ms,
         },
         processing_ms: args.processing_ms,
-        environment: if args.prd { Environment::Production } else { Environment::Test },
-        public_base_url: args.public_base_url.map(|u| u.trim_end_matches('/').to_string()),
+        environment: if args.prd {
+            Environment::Production
+        } else {
+            Environment::Test
+        },
+        public_base_url: args
+            .public_base_url
+            .map(|u| u.trim_end_matches('/').to_string()),
         state_dir: args.state_dir,
         schemas_dir: args.schemas,
         ..SimConfig::default()

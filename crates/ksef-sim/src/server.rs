@@ -67,7 +67,12 @@ impl Simulator {
         let token_refs = config
             .tokens
             .iter()
-            .map(|t| (t.token.clone(), crate::ids::reference_number(&mut rng, now, RefKind::Token)))
+            .map(|t| {
+                (
+                    t.token.clone(),
+                    crate::ids::reference_number(&mut rng, now, RefKind::Token),
+                )
+            })
             .collect();
         let url_secret = opaque_hex(&mut rng, 32);
         let state = SimState {
@@ -115,7 +120,8 @@ impl Simulator {
         let local = listener.local_addr()?;
         let root = {
             let mut root = lock(&self.inner.root_url);
-            root.get_or_insert_with(|| format!("http://{local}")).clone()
+            root.get_or_insert_with(|| format!("http://{local}"))
+                .clone()
         };
         let router = self.router();
         let sim = self.clone();
@@ -157,7 +163,9 @@ impl Simulator {
         let now = self.now();
         let config = &self.inner.config;
         let ctx = ProcessCtx {
-            processing: Duration::milliseconds(i64::try_from(config.processing_ms).unwrap_or(i64::MAX)),
+            processing: Duration::milliseconds(
+                i64::try_from(config.processing_ms).unwrap_or(i64::MAX),
+            ),
             environment: config.environment,
             schemas: self.inner.schemas.as_ref(),
         };
@@ -199,13 +207,19 @@ impl Simulator {
     /// A pre-signed absolute URL for `path`, valid until `expires`.
     pub(crate) fn presign(&self, secret: &str, path: &str, expires: DateTime<Utc>) -> String {
         let se = expires.timestamp_millis();
-        format!("{}{path}?se={se}&sig={}", self.root_url(), url_signature(secret, path, se))
+        format!(
+            "{}{path}?se={se}&sig={}",
+            self.root_url(),
+            url_signature(secret, path, se)
+        )
     }
 }
 
 /// Signature of a pre-signed URL: SHA-256 over the secret, path and expiry.
 pub(crate) fn url_signature(secret: &str, path: &str, expires_ms: i64) -> String {
-    hex::encode(Sha256::digest(format!("{secret}\n{path}\n{expires_ms}").as_bytes()))
+    hex::encode(Sha256::digest(
+        format!("{secret}\n{path}\n{expires_ms}").as_bytes(),
+    ))
 }
 
 /// Checks a bearer token of `kind`; 401 when missing, unknown, of another kind or expired.
@@ -215,7 +229,8 @@ pub(crate) fn authorize(
     now: DateTime<Utc>,
     kind: TokenKind,
 ) -> Result<IssuedToken, ApiError> {
-    let token = bearer(headers).ok_or_else(|| ApiError::Unauthorized("Brak tokenu uwierzytelniającego.".into()))?;
+    let token = bearer(headers)
+        .ok_or_else(|| ApiError::Unauthorized("Brak tokenu uwierzytelniającego.".into()))?;
     let issued = state
         .tokens
         .get(token)
@@ -243,7 +258,12 @@ pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// A JWT-shaped opaque token: header.payload.random (not signed; the simulator looks tokens up).
-pub(crate) fn jwt_shaped(rng: &mut ChaCha20Rng, token_type: &str, subject: &str, valid_until: DateTime<Utc>) -> String {
+pub(crate) fn jwt_shaped(
+    rng: &mut ChaCha20Rng,
+    token_type: &str,
+    subject: &str,
+    valid_until: DateTime<Utc>,
+) -> String {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = serde_json::json!({
@@ -257,20 +277,23 @@ pub(crate) fn jwt_shaped(rng: &mut ChaCha20Rng, token_type: &str, subject: &str,
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock must not take the whole simulator down with it.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn serve_connection(router: Router, stream: tokio::net::TcpStream, peer: SocketAddr) {
     let kill = Arc::new(Notify::new());
     let switch = KillSwitch(kill.clone());
-    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        let mut request: Request = request.map(axum::body::Body::new);
-        request.extensions_mut().insert(ConnectInfo(peer));
-        request.extensions_mut().insert(switch.clone());
-        router.clone().oneshot(request)
-    });
-    let connection = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service);
+    let service =
+        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let mut request: Request = request.map(axum::body::Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(switch.clone());
+            router.clone().oneshot(request)
+        });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     // Dropping the connection future closes the socket without a response: the client sees a connection error.
     tokio::select! {
         _ = connection => {}

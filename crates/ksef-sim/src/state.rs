@@ -484,7 +484,11 @@ impl SimState {
             if forced.remaining == 0 {
                 self.forced_rejection = None;
             }
-            return reject(code, vec!["Odrzucenie wymuszone przez symulator.".into()], None);
+            return reject(
+                code,
+                vec!["Odrzucenie wymuszone przez symulator.".into()],
+                None,
+            );
         }
         let Some(plain) = invoice.plain.as_deref() else {
             return reject(435, vec!["Nie można odszyfrować faktury.".into()], None);
@@ -493,9 +497,13 @@ impl SimState {
             Ok(facts) => facts,
             Err(refusal) => return reject(refusal.status, refusal.details, refusal.invoice_number),
         };
-        if let Some((original_session, original_number)) = self.duplicates.get(&facts.duplicate_key) {
+        if let Some((original_session, original_number)) = self.duplicates.get(&facts.duplicate_key)
+        {
             let mut extensions = BTreeMap::new();
-            extensions.insert("originalSessionReferenceNumber".to_string(), original_session.clone());
+            extensions.insert(
+                "originalSessionReferenceNumber".to_string(),
+                original_session.clone(),
+            );
             extensions.insert("originalKsefNumber".to_string(), original_number.clone());
             return Outcome::Rejected(Rejected {
                 code: 440,
@@ -505,11 +513,12 @@ impl SimState {
             });
         }
         let number = ksef_number(&mut self.rng, &facts.seller_nip, at);
-        let mode = if invoice.offline_mode || facts.issue_date < invoicing_day(invoice.invoicing_date) {
-            InvoicingMode::Offline
-        } else {
-            InvoicingMode::Online
-        };
+        let mode =
+            if invoice.offline_mode || facts.issue_date < invoicing_day(invoice.invoicing_date) {
+                InvoicingMode::Offline
+            } else {
+                InvoicingMode::Online
+            };
         self.duplicates.insert(
             facts.duplicate_key.clone(),
             (invoice.session_ref.clone(), number.clone()),
@@ -613,37 +622,67 @@ fn open_batch(session: &Session) -> Result<Vec<crate::archive::ArchiveFile>, Pha
         details: vec![detail],
     };
     let SessionKind::Batch(batch) = &session.kind else {
-        return Err(fail(500, "Nieznany błąd (500)", "not a batch session".into()));
+        return Err(fail(
+            500,
+            "Nieznany błąd (500)",
+            "not a batch session".into(),
+        ));
     };
     let Some(key) = session.key.as_ref() else {
-        return Err(fail(415, "Błąd odszyfrowania dostarczonego klucza", String::new()));
+        return Err(fail(
+            415,
+            "Błąd odszyfrowania dostarczonego klucza",
+            String::new(),
+        ));
     };
     let mut archive = Vec::new();
     for part in &batch.parts {
         let Some(encrypted) = batch.uploads.get(&part.ordinal) else {
-            return Err(fail(405, "Błąd weryfikacji poprawności dostarczonych elementów paczki",
-                format!("part {} missing", part.ordinal)));
+            return Err(fail(
+                405,
+                "Błąd weryfikacji poprawności dostarczonych elementów paczki",
+                format!("part {} missing", part.ordinal),
+            ));
         };
         if sha256_b64(encrypted) != part.hash {
-            return Err(fail(405, "Błąd weryfikacji poprawności dostarczonych elementów paczki",
-                format!("part {} hash mismatch", part.ordinal)));
+            return Err(fail(
+                405,
+                "Błąd weryfikacji poprawności dostarczonych elementów paczki",
+                format!("part {} hash mismatch", part.ordinal),
+            ));
         }
         let Some(plain) = key.decrypt(encrypted) else {
-            return Err(fail(435, "Błąd odszyfrowania zaszyfrowanych części archiwum",
-                format!("part {}", part.ordinal)));
+            return Err(fail(
+                435,
+                "Błąd odszyfrowania zaszyfrowanych części archiwum",
+                format!("part {}", part.ordinal),
+            ));
         };
         archive.extend_from_slice(&plain);
     }
     if archive.len() as u64 != batch.file_size || sha256_b64(&archive) != batch.file_hash {
-        return Err(fail(405, "Błąd weryfikacji poprawności dostarczonych elementów paczki",
-            "archive size or hash differs from batchFile".into()));
+        return Err(fail(
+            405,
+            "Błąd weryfikacji poprawności dostarczonych elementów paczki",
+            "archive size or hash differs from batchFile".into(),
+        ));
     }
     match unpack(&archive, batch.compression) {
-        Ok(files) if files.len() > FILES_MAX => Err(fail(420, "Przekroczony limit faktur w sesji", String::new())),
+        Ok(files) if files.len() > FILES_MAX => Err(fail(
+            420,
+            "Przekroczony limit faktur w sesji",
+            String::new(),
+        )),
         Ok(files) => Ok(files),
-        Err(UnpackError::TooManyFiles) => {
-            Err(fail(420, "Przekroczony limit faktur w sesji", UnpackError::TooManyFiles.to_string()))
-        }
-        Err(e) => Err(fail(430, "Błąd dekompresji pierwotnego archiwum", e.to_string())),
+        Err(UnpackError::TooManyFiles) => Err(fail(
+            420,
+            "Przekroczony limit faktur w sesji",
+            UnpackError::TooManyFiles.to_string(),
+        )),
+        Err(e) => Err(fail(
+            430,
+            "Błąd dekompresji pierwotnego archiwum",
+            e.to_string(),
+        )),
     }
 }

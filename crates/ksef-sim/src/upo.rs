@@ -20,7 +20,10 @@ fn timestamp(at: DateTime<Utc>) -> String {
 fn logical_structure(session: &Session) -> String {
     // `FA (3)` + `1-0E` → `Schemat_FA(3)_v1-0E.xsd`.
     let system = session.form_code.system_code.replace(' ', "");
-    format!("Schemat_{}_v{}.xsd", system, session.form_code.schema_version)
+    format!(
+        "Schemat_{}_v{}.xsd",
+        system, session.form_code.schema_version
+    )
 }
 
 fn document(invoice: &Invoice, accepted: &Accepted) -> String {

@@ -43,7 +43,14 @@ pub fn verify(
         Environment::Test => Fa3Env::Test,
         Environment::Production => Fa3Env::Production,
     };
-    let report = validate(xml, &ValidationOptions { env, today, schemas });
+    let report = validate(
+        xml,
+        &ValidationOptions {
+            env,
+            today,
+            schemas,
+        },
+    );
     let invoice_number = report.document.as_ref().and_then(|d| d.number.clone());
     let errors: Vec<_> = report.findings.iter().filter(|f| f.is_error()).collect();
     if !errors.is_empty() {
@@ -66,11 +73,23 @@ pub fn verify(
         details: vec![format!("missing {what}")],
         invoice_number: invoice_number.clone(),
     };
-    let document = report.document.as_ref().ok_or_else(|| missing("document"))?;
-    let key = report.key.as_ref().ok_or_else(|| missing("duplicate key fields"))?;
+    let document = report
+        .document
+        .as_ref()
+        .ok_or_else(|| missing("document"))?;
+    let key = report
+        .key
+        .as_ref()
+        .ok_or_else(|| missing("duplicate key fields"))?;
     Ok(InvoiceFacts {
-        seller_nip: document.seller_nip.clone().ok_or_else(|| missing("Podmiot1/NIP"))?,
-        invoice_kind: document.invoice_kind.clone().ok_or_else(|| missing("RodzajFaktury"))?,
+        seller_nip: document
+            .seller_nip
+            .clone()
+            .ok_or_else(|| missing("Podmiot1/NIP"))?,
+        invoice_kind: document
+            .invoice_kind
+            .clone()
+            .ok_or_else(|| missing("RodzajFaktury"))?,
         invoice_number: document.number.clone().ok_or_else(|| missing("P_2"))?,
         issue_date: document.issue_date.ok_or_else(|| missing("P_1"))?,
         duplicate_key: key.duplicate_key.clone(),

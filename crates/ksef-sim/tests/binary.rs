@@ -16,16 +16,30 @@ impl Drop for Child {
 #[tokio::test]
 async fn binary_prints_the_base_url_first_and_serves_public_keys() {
     let child = Command::new(env!("CARGO_BIN_EXE_ksef-sim"))
-        .args(["--addr", "127.0.0.1:0", "--seed", "7", "--token", "5265877635:secret", "--limits", "off"])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--seed",
+            "7",
+            "--token",
+            "5265877635:secret",
+            "--limits",
+            "off",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("binary starts");
     let mut child = Child(child);
     let stdout = child.0.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("first line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
     let base = line.trim();
-    assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/v2"), "{base}");
+    assert!(
+        base.starts_with("http://127.0.0.1:") && base.ends_with("/v2"),
+        "{base}"
+    );
     let keys: serde_json::Value = reqwest::get(format!("{base}/security/public-key-certificates"))
         .await
         .expect("request")
@@ -35,7 +49,10 @@ async fn binary_prints_the_base_url_first_and_serves_public_keys() {
     assert_eq!(keys.as_array().map(Vec::len), Some(2));
     // The /api/v2 alias serves the same thing.
     let alias = base.replace("/v2", "/api/v2");
-    let status = reqwest::get(format!("{alias}/security/public-key-certificates")).await.expect("alias").status();
+    let status = reqwest::get(format!("{alias}/security/public-key-certificates"))
+        .await
+        .expect("alias")
+        .status();
     assert_eq!(status, 200);
 }
 

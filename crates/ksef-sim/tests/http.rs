@@ -4,7 +4,9 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{assert_valid_upo, config, crc8, invoice_xml, sha_b64, Harness, NIP, PROCESSING_MS, TOKEN};
+use support::{
+    assert_valid_upo, config, crc8, invoice_xml, sha_b64, Harness, NIP, PROCESSING_MS, TOKEN,
+};
 
 const KEY: [u8; 32] = [0x11; 32];
 const IV: [u8; 16] = [0x22; 16];
@@ -15,10 +17,22 @@ const TODAY: &str = "2026-02-10";
 async fn auth_flow_follows_the_documented_states_and_token_rules() {
     let h = Harness::start(config()).await;
     let (reference, auth_token) = h.start_auth(NIP, TOKEN).await;
-    let status = h.get_json(&format!("/auth/{reference}"), "/auth/{referenceNumber}", &auth_token).await;
+    let status = h
+        .get_json(
+            &format!("/auth/{reference}"),
+            "/auth/{referenceNumber}",
+            &auth_token,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 100);
     h.advance_ms(PROCESSING_MS);
-    let status = h.get_json(&format!("/auth/{reference}"), "/auth/{referenceNumber}", &auth_token).await;
+    let status = h
+        .get_json(
+            &format!("/auth/{reference}"),
+            "/auth/{referenceNumber}",
+            &auth_token,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 200);
 
     let (code, tokens) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
@@ -26,12 +40,18 @@ async fn auth_flow_follows_the_documented_states_and_token_rules() {
     h.contract.check("/auth/token/redeem", "post", 200, &tokens);
     let (code, again) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
     assert_eq!(code, 400);
-    assert_eq!(again["exception"]["exceptionDetailList"][0]["exceptionCode"], 21301);
-    h.contract.check_error("/auth/token/redeem", "post", 400, &again, false);
+    assert_eq!(
+        again["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21301
+    );
+    h.contract
+        .check_error("/auth/token/redeem", "post", 400, &again, false);
 
     let access = tokens["accessToken"]["token"].as_str().expect("access");
     let refresh = tokens["refreshToken"]["token"].as_str().expect("refresh");
-    let limits = h.get_json("/limits/context", "/limits/context", access).await;
+    let limits = h
+        .get_json("/limits/context", "/limits/context", access)
+        .await;
     assert_eq!(limits["onlineSession"]["maxInvoices"], 10_000);
 
     // 15 minutes later the access token is refused with problem details; the refresh token still works.
@@ -40,12 +60,15 @@ async fn auth_flow_follows_the_documented_states_and_token_rules() {
     assert_eq!(code, 401);
     assert_eq!(headers["content-type"], "application/problem+json");
     let body: Value = serde_json::from_slice(&body).expect("json");
-    h.contract.check_error("/limits/context", "get", 401, &body, true);
+    h.contract
+        .check_error("/limits/context", "get", 401, &body, true);
     let (code, refreshed) = h.post("/auth/token/refresh", Some(refresh), None).await;
     assert_eq!(code, 200);
-    h.contract.check("/auth/token/refresh", "post", 200, &refreshed);
+    h.contract
+        .check("/auth/token/refresh", "post", 200, &refreshed);
     let fresh = refreshed["accessToken"]["token"].as_str().expect("token");
-    h.get_json("/limits/context", "/limits/context", fresh).await;
+    h.get_json("/limits/context", "/limits/context", fresh)
+        .await;
 }
 
 /// A token for another context, or an unknown one, ends the operation with 450, not a 400.
@@ -54,7 +77,13 @@ async fn a_wrong_ksef_token_fails_the_operation_with_450() {
     let h = Harness::start(config()).await;
     let (reference, auth_token) = h.start_auth(NIP, "not-the-token").await;
     h.advance_ms(PROCESSING_MS);
-    let status = h.get_json(&format!("/auth/{reference}"), "/auth/{referenceNumber}", &auth_token).await;
+    let status = h
+        .get_json(
+            &format!("/auth/{reference}"),
+            "/auth/{referenceNumber}",
+            &auth_token,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 450);
     let (code, _) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
     assert_eq!(code, 400);
@@ -81,38 +110,83 @@ async fn online_invoice_is_accepted_with_a_valid_ksef_number_and_a_verifiable_up
     let number = done["ksefNumber"].as_str().expect("ksefNumber");
     assert_eq!(number.len(), 35);
     assert!(number.starts_with(&format!("{NIP}-20260210-")));
-    assert_eq!(&number[33..], format!("{:02X}", crc8(&number.as_bytes()[..32])));
+    assert_eq!(
+        &number[33..],
+        format!("{:02X}", crc8(&number.as_bytes()[..32]))
+    );
 
     // Pre-signed UPO URL: no token, body hash in x-ms-meta-hash, valid against the UPO XSD.
     let url = done["upoDownloadUrl"].as_str().expect("upoDownloadUrl");
     let response = h.http.get(url).send().await.expect("upo download");
     assert_eq!(response.status(), 200);
-    let meta_hash = response.headers()["x-ms-meta-hash"].to_str().expect("ascii").to_string();
+    let meta_hash = response.headers()["x-ms-meta-hash"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     let upo = response.bytes().await.expect("body");
     assert_eq!(meta_hash, sha_b64(&upo));
     assert_valid_upo(&upo);
     let upo_text = String::from_utf8_lossy(&upo);
-    assert!(upo_text.contains(&format!("<NumerKSeFDokumentu>{number}</NumerKSeFDokumentu>")));
-    assert!(upo_text.contains(&format!("<SkrotDokumentu>{}</SkrotDokumentu>", sha_b64(&xml))));
+    assert!(upo_text.contains(&format!(
+        "<NumerKSeFDokumentu>{number}</NumerKSeFDokumentu>"
+    )));
+    assert!(upo_text.contains(&format!(
+        "<SkrotDokumentu>{}</SkrotDokumentu>",
+        sha_b64(&xml)
+    )));
 
     // The same UPO by KSeF number, with the token.
-    let (code, _, by_number) = h.get(&format!("/sessions/{session}/invoices/ksef/{number}/upo"), Some(&access)).await;
+    let (code, _, by_number) = h
+        .get(
+            &format!("/sessions/{session}/invoices/ksef/{number}/upo"),
+            Some(&access),
+        )
+        .await;
     assert_eq!(code, 200);
     assert_eq!(by_number, upo.to_vec());
 
     // Close: 170, then 200 with a session UPO page.
-    let (code, _) = h.post(&format!("/sessions/online/{session}/close"), Some(&access), None).await;
+    let (code, _) = h
+        .post(
+            &format!("/sessions/online/{session}/close"),
+            Some(&access),
+            None,
+        )
+        .await;
     assert_eq!(code, 204);
-    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    let status = h
+        .get_json(
+            &format!("/sessions/{session}"),
+            "/sessions/{referenceNumber}",
+            &access,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 170);
     h.advance_ms(PROCESSING_MS);
-    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    let status = h
+        .get_json(
+            &format!("/sessions/{session}"),
+            "/sessions/{referenceNumber}",
+            &access,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 200);
     assert_eq!(status["successfulInvoiceCount"], 1);
-    let page_url = status["upo"]["pages"][0]["downloadUrl"].as_str().expect("page url");
-    let page = h.http.get(page_url).send().await.expect("page").bytes().await.expect("body");
+    let page_url = status["upo"]["pages"][0]["downloadUrl"]
+        .as_str()
+        .expect("page url");
+    let page = h
+        .http
+        .get(page_url)
+        .send()
+        .await
+        .expect("page")
+        .bytes()
+        .await
+        .expect("body");
     assert_valid_upo(&page);
-    assert!(String::from_utf8_lossy(&page).contains("<CalkowitaLiczbaDokumentow>1</CalkowitaLiczbaDokumentow>"));
+    assert!(String::from_utf8_lossy(&page)
+        .contains("<CalkowitaLiczbaDokumentow>1</CalkowitaLiczbaDokumentow>"));
 
     // The ledger records exactly this invoice.
     let ledger = h.sim.ledger();
@@ -127,23 +201,55 @@ async fn duplicate_invoice_is_rejected_with_440_pointing_at_the_original() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let first_session = h.open_online(&access, &KEY, &IV).await;
-    let first = h.send(&access, &first_session, &KEY, &IV, &invoice_xml(NIP, "FV/DUP/1", TODAY)).await;
+    let first = h
+        .send(
+            &access,
+            &first_session,
+            &KEY,
+            &IV,
+            &invoice_xml(NIP, "FV/DUP/1", TODAY),
+        )
+        .await;
     h.advance_ms(PROCESSING_MS);
     let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let original = h.get_json(&format!("/sessions/{first_session}/invoices/{first}"), template, &access).await;
+    let original = h
+        .get_json(
+            &format!("/sessions/{first_session}/invoices/{first}"),
+            template,
+            &access,
+        )
+        .await;
     assert_eq!(original["status"]["code"], 200);
 
     let second_session = h.open_online(&access, &KEY, &IV).await;
     let mut other_bytes = invoice_xml(NIP, "FV/DUP/1", TODAY);
     other_bytes.extend_from_slice(b"\n");
-    let second = h.send(&access, &second_session, &KEY, &IV, &other_bytes).await;
+    let second = h
+        .send(&access, &second_session, &KEY, &IV, &other_bytes)
+        .await;
     h.advance_ms(PROCESSING_MS);
-    let dup = h.get_json(&format!("/sessions/{second_session}/invoices/{second}"), template, &access).await;
+    let dup = h
+        .get_json(
+            &format!("/sessions/{second_session}/invoices/{second}"),
+            template,
+            &access,
+        )
+        .await;
     assert_eq!(dup["status"]["code"], 440, "{dup}");
-    assert_eq!(dup["status"]["extensions"]["originalSessionReferenceNumber"], json!(first_session));
-    assert_eq!(dup["status"]["extensions"]["originalKsefNumber"], original["ksefNumber"]);
+    assert_eq!(
+        dup["status"]["extensions"]["originalSessionReferenceNumber"],
+        json!(first_session)
+    );
+    assert_eq!(
+        dup["status"]["extensions"]["originalKsefNumber"],
+        original["ksefNumber"]
+    );
     let failed = h
-        .get_json(&format!("/sessions/{second_session}/invoices/failed"), "/sessions/{referenceNumber}/invoices/failed", &access)
+        .get_json(
+            &format!("/sessions/{second_session}/invoices/failed"),
+            "/sessions/{referenceNumber}/invoices/failed",
+            &access,
+        )
         .await;
     assert_eq!(failed["invoices"].as_array().map(Vec::len), Some(1));
     assert_eq!(h.sim.ledger().len(), 1);
@@ -159,19 +265,32 @@ async fn hash_mismatch_is_refused_with_21403_in_both_error_shapes() {
     body["invoiceHash"] = json!(sha_b64(b"something else"));
     let path = format!("/sessions/online/{session}/invoices");
     let template = "/sessions/online/{referenceNumber}/invoices";
-    let (code, headers, legacy) = h.try_post(&path, Some(&access), Some(body.clone()), &[]).await.expect("answer");
+    let (code, headers, legacy) = h
+        .try_post(&path, Some(&access), Some(body.clone()), &[])
+        .await
+        .expect("answer");
     assert_eq!(code, 400);
     assert_eq!(headers["content-type"], "application/json");
-    assert_eq!(legacy["exception"]["exceptionDetailList"][0]["exceptionCode"], 21403);
-    h.contract.check_error(template, "post", 400, &legacy, false);
+    assert_eq!(
+        legacy["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21403
+    );
+    h.contract
+        .check_error(template, "post", 400, &legacy, false);
     let (code, headers, problem) = h
-        .try_post(&path, Some(&access), Some(body), &[("X-Error-Format", "problem-details")])
+        .try_post(
+            &path,
+            Some(&access),
+            Some(body),
+            &[("X-Error-Format", "problem-details")],
+        )
         .await
         .expect("answer");
     assert_eq!(code, 400);
     assert_eq!(headers["content-type"], "application/problem+json");
     assert_eq!(problem["errors"][0]["code"], 21403);
-    h.contract.check_error(template, "post", 400, &problem, true);
+    h.contract
+        .check_error(template, "post", 400, &problem, true);
 }
 
 /// With production limits, the 11th invoice within one second gets 429 with Retry-After.
@@ -189,22 +308,49 @@ async fn invoice_send_beyond_ten_per_second_gets_429_with_retry_after() {
         assert_eq!(code, 202, "request {i}");
     }
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/RL/10", TODAY));
-    let (code, headers, legacy) = h.try_post(&path, Some(&access), Some(body.clone()), &[]).await.expect("answer");
-    assert_eq!(code, 429);
-    let retry: u64 = headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
-    assert!(retry >= 1);
-    h.contract.check_error("/sessions/online/{referenceNumber}/invoices", "post", 429, &legacy, false);
-    let (_, _, problem) = h
-        .try_post(&path, Some(&access), Some(body.clone()), &[("X-Error-Format", "problem-details")])
+    let (code, headers, legacy) = h
+        .try_post(&path, Some(&access), Some(body.clone()), &[])
         .await
         .expect("answer");
-    h.contract.check_error("/sessions/online/{referenceNumber}/invoices", "post", 429, &problem, true);
+    assert_eq!(code, 429);
+    let retry: u64 = headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!(retry >= 1);
+    h.contract.check_error(
+        "/sessions/online/{referenceNumber}/invoices",
+        "post",
+        429,
+        &legacy,
+        false,
+    );
+    let (_, _, problem) = h
+        .try_post(
+            &path,
+            Some(&access),
+            Some(body.clone()),
+            &[("X-Error-Format", "problem-details")],
+        )
+        .await
+        .expect("answer");
+    h.contract.check_error(
+        "/sessions/online/{referenceNumber}/invoices",
+        "post",
+        429,
+        &problem,
+        true,
+    );
     // After the advertised wait (and the doubled block of the repeated breach) the group is open again.
     h.advance_ms(i64::try_from(retry * 4 * 1000).expect("small"));
     let (code, _) = h.post(&path, Some(&access), Some(body)).await;
     assert_eq!(code, 202);
     let limits = h.get_json("/rate-limits", "/rate-limits", &access).await;
-    assert_eq!(limits["invoiceSend"], json!({"perSecond": 10, "perMinute": 30, "perHour": 180}));
+    assert_eq!(
+        limits["invoiceSend"],
+        json!({"perSecond": 10, "perMinute": 30, "perHour": 180})
+    );
     assert_eq!(limits.as_object().map(|o| o.len()), Some(12));
     assert!(h.sim.stats().rate_limited >= 2);
 }
@@ -215,14 +361,30 @@ async fn drop_after_commit_loses_the_answer_but_not_the_invoice() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let session = h.open_online(&access, &KEY, &IV).await;
-    let admin = h.http.post(format!("{}/_sim/faults", h.root)).json(&json!({"faultDropResponse": 1.0}));
+    let admin = h
+        .http
+        .post(format!("{}/_sim/faults", h.root))
+        .json(&json!({"faultDropResponse": 1.0}));
     assert_eq!(admin.send().await.expect("admin").status(), 200);
     let xml = invoice_xml(NIP, "FV/DROP/1", TODAY);
     let body = Harness::send_body(&KEY, &IV, &xml);
-    let result = h.try_post(&format!("/sessions/online/{session}/invoices"), Some(&access), Some(body), &[]).await;
+    let result = h
+        .try_post(
+            &format!("/sessions/online/{session}/invoices"),
+            Some(&access),
+            Some(body),
+            &[],
+        )
+        .await;
     let error = result.expect_err("the connection is dropped");
-    assert!(!error.is_status(), "a transport error, not an HTTP status: {error}");
-    let reset = h.http.post(format!("{}/_sim/faults", h.root)).json(&json!({"faultDropResponse": 0.0}));
+    assert!(
+        !error.is_status(),
+        "a transport error, not an HTTP status: {error}"
+    );
+    let reset = h
+        .http
+        .post(format!("{}/_sim/faults", h.root))
+        .json(&json!({"faultDropResponse": 0.0}));
     assert_eq!(reset.send().await.expect("admin").status(), 200);
     h.advance_ms(PROCESSING_MS);
     let ledger: Vec<Value> = h
@@ -248,10 +410,20 @@ async fn timeout_fault_drops_the_connection_without_an_effect() {
     let h = Harness::start(cfg).await;
     let (access, _) = h.authenticate().await;
     let session = h.open_online(&access, &KEY, &IV).await;
-    let admin = h.http.post(format!("{}/_sim/faults", h.root)).json(&json!({"faultTimeout": 1.0}));
+    let admin = h
+        .http
+        .post(format!("{}/_sim/faults", h.root))
+        .json(&json!({"faultTimeout": 1.0}));
     assert_eq!(admin.send().await.expect("admin").status(), 200);
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/TO/1", TODAY));
-    let result = h.try_post(&format!("/sessions/online/{session}/invoices"), Some(&access), Some(body), &[]).await;
+    let result = h
+        .try_post(
+            &format!("/sessions/online/{session}/invoices"),
+            Some(&access),
+            Some(body),
+            &[],
+        )
+        .await;
     assert!(result.is_err());
     h.advance_ms(PROCESSING_MS);
     assert!(h.sim.ledger().is_empty());
@@ -267,11 +439,26 @@ async fn online_session_expires_after_twelve_hours() {
     let session = h.open_online(&access, &KEY, &IV).await;
     h.advance_ms(12 * 3600 * 1000);
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/EXP/1", TODAY));
-    let (code, refused) = h.post(&format!("/sessions/online/{session}/invoices"), Some(&access), Some(body)).await;
+    let (code, refused) = h
+        .post(
+            &format!("/sessions/online/{session}/invoices"),
+            Some(&access),
+            Some(body),
+        )
+        .await;
     assert_eq!(code, 400);
-    assert_eq!(refused["exception"]["exceptionDetailList"][0]["exceptionCode"], 21180);
+    assert_eq!(
+        refused["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21180
+    );
     h.advance_ms(PROCESSING_MS);
-    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    let status = h
+        .get_json(
+            &format!("/sessions/{session}"),
+            "/sessions/{referenceNumber}",
+            &access,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 440);
 }
 
@@ -281,14 +468,26 @@ async fn rotated_key_id_is_refused_with_21470() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let old = h.encryption(&KEY, &IV).await;
-    let rotate = h.http.post(format!("{}/_sim/rotate-keys", h.root)).send().await.expect("rotate");
+    let rotate = h
+        .http
+        .post(format!("{}/_sim/rotate-keys", h.root))
+        .send()
+        .await
+        .expect("rotate");
     assert_eq!(rotate.status(), 204);
     let form = json!({"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"});
     let (code, refused) = h
-        .post("/sessions/online", Some(&access), Some(json!({"formCode": form, "encryption": old})))
+        .post(
+            "/sessions/online",
+            Some(&access),
+            Some(json!({"formCode": form, "encryption": old})),
+        )
         .await;
     assert_eq!(code, 400);
-    assert_eq!(refused["exception"]["exceptionDetailList"][0]["exceptionCode"], 21470);
+    assert_eq!(
+        refused["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21470
+    );
     h.open_online(&access, &KEY, &IV).await;
 }
 
@@ -300,12 +499,21 @@ async fn session_lists_page_and_reject_bad_continuation_tokens() {
     for _ in 0..12 {
         h.open_online(&access, &KEY, &IV).await;
     }
-    let first = h.get_json("/sessions?sessionType=Online&pageSize=10", "/sessions", &access).await;
+    let first = h
+        .get_json(
+            "/sessions?sessionType=Online&pageSize=10",
+            "/sessions",
+            &access,
+        )
+        .await;
     assert_eq!(first["sessions"].as_array().map(Vec::len), Some(10));
     let token = first["continuationToken"].as_str().expect("more pages");
     let second = h
         .http
-        .get(format!("{}/sessions?sessionType=Online&pageSize=10&statuses=InProgress", h.base))
+        .get(format!(
+            "{}/sessions?sessionType=Online&pageSize=10&statuses=InProgress",
+            h.base
+        ))
         .bearer_auth(&access)
         .header("x-continuation-token", token)
         .send()
@@ -325,7 +533,10 @@ async fn session_lists_page_and_reject_bad_continuation_tokens() {
         .expect("answer");
     assert_eq!(bad.status(), 400);
     let bad: Value = bad.json().await.expect("json");
-    assert_eq!(bad["exception"]["exceptionDetailList"][0]["exceptionCode"], 21418);
+    assert_eq!(
+        bad["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21418
+    );
     let (code, _, _) = h.get("/sessions", Some(&access)).await;
     assert_eq!(code, 400, "sessionType is required");
 }
@@ -340,7 +551,8 @@ fn contract_checker_rejects_bodies_that_break_the_schema() {
         json!({"validUntil": "2026-02-10T22:00:00.000Z"}),
         json!({"referenceNumber": "too-short", "validUntil": "2026-02-10T22:00:00.000Z"}),
     ] {
-        let outcome = std::panic::catch_unwind(|| contract.check("/sessions/online", "post", 201, &bad));
+        let outcome =
+            std::panic::catch_unwind(|| contract.check("/sessions/online", "post", 201, &bad));
         assert!(outcome.is_err(), "accepted {bad}");
     }
 }
@@ -360,9 +572,17 @@ fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// Opens a batch for `archive` split into `parts` byte ranges; returns (reference, upload requests, encrypted parts).
-async fn open_batch(h: &Harness, access: &str, archive: &[u8], parts: usize) -> (String, Vec<Value>, Vec<Vec<u8>>) {
+async fn open_batch(
+    h: &Harness,
+    access: &str,
+    archive: &[u8],
+    parts: usize,
+) -> (String, Vec<Value>, Vec<Vec<u8>>) {
     let chunk = archive.len().div_ceil(parts);
-    let encrypted: Vec<Vec<u8>> = archive.chunks(chunk).map(|c| support::aes_encrypt(&KEY, &IV, c)).collect();
+    let encrypted: Vec<Vec<u8>> = archive
+        .chunks(chunk)
+        .map(|c| support::aes_encrypt(&KEY, &IV, c))
+        .collect();
     let file_parts: Vec<Value> = encrypted
         .iter()
         .enumerate()
@@ -376,8 +596,15 @@ async fn open_batch(h: &Harness, access: &str, archive: &[u8], parts: usize) -> 
     let (code, opened) = h.post("/sessions/batch", Some(access), Some(body)).await;
     assert_eq!(code, 201, "{opened}");
     h.contract.check("/sessions/batch", "post", 201, &opened);
-    let requests = opened["partUploadRequests"].as_array().expect("requests").clone();
-    (opened["referenceNumber"].as_str().expect("ref").to_string(), requests, encrypted)
+    let requests = opened["partUploadRequests"]
+        .as_array()
+        .expect("requests")
+        .clone();
+    (
+        opened["referenceNumber"].as_str().expect("ref").to_string(),
+        requests,
+        encrypted,
+    )
 }
 
 async fn upload(h: &Harness, request: &Value, bytes: Vec<u8>) -> u16 {
@@ -385,7 +612,12 @@ async fn upload(h: &Harness, request: &Value, bytes: Vec<u8>) -> u16 {
     for (name, value) in request["headers"].as_object().expect("headers") {
         put = put.header(name.as_str(), value.as_str().expect("header value"));
     }
-    put.body(bytes).send().await.expect("upload").status().as_u16()
+    put.body(bytes)
+        .send()
+        .await
+        .expect("upload")
+        .status()
+        .as_u16()
 }
 
 /// 120 invoices (one of them broken) in a ZIP split into 3 encrypted parts: each judged on its own.
@@ -394,7 +626,12 @@ async fn batch_of_many_invoices_across_parts_is_processed_invoice_by_invoice() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let mut files: Vec<(String, Vec<u8>)> = (0..119)
-        .map(|i| (format!("inv-{i:03}.xml"), invoice_xml(NIP, &format!("FV/B/{i:03}"), TODAY)))
+        .map(|i| {
+            (
+                format!("inv-{i:03}.xml"),
+                invoice_xml(NIP, &format!("FV/B/{i:03}"), TODAY),
+            )
+        })
         .collect();
     files.push(("broken.xml".into(), b"<Faktura>not closed".to_vec()));
     let archive = zip_of(&files);
@@ -403,30 +640,65 @@ async fn batch_of_many_invoices_across_parts_is_processed_invoice_by_invoice() {
     for (request, part) in requests.iter().zip(encrypted) {
         assert_eq!(upload(&h, request, part).await, 201);
     }
-    let (code, _) = h.post(&format!("/sessions/batch/{session}/close"), Some(&access), None).await;
+    let (code, _) = h
+        .post(
+            &format!("/sessions/batch/{session}/close"),
+            Some(&access),
+            None,
+        )
+        .await;
     assert_eq!(code, 204);
-    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    let status = h
+        .get_json(
+            &format!("/sessions/{session}"),
+            "/sessions/{referenceNumber}",
+            &access,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 150);
     h.advance_ms(PROCESSING_MS);
-    let status = h.get_json(&format!("/sessions/{session}"), "/sessions/{referenceNumber}", &access).await;
+    let status = h
+        .get_json(
+            &format!("/sessions/{session}"),
+            "/sessions/{referenceNumber}",
+            &access,
+        )
+        .await;
     assert_eq!(status["status"]["code"], 200, "{status}");
     assert_eq!(status["invoiceCount"], 120);
     assert_eq!(status["successfulInvoiceCount"], 119);
     assert_eq!(status["failedInvoiceCount"], 1);
 
     let list_path = format!("/sessions/{session}/invoices?pageSize=100");
-    let first = h.get_json(&list_path, "/sessions/{referenceNumber}/invoices", &access).await;
+    let first = h
+        .get_json(&list_path, "/sessions/{referenceNumber}/invoices", &access)
+        .await;
     assert_eq!(first["invoices"].as_array().map(Vec::len), Some(100));
     let failed = h
-        .get_json(&format!("/sessions/{session}/invoices/failed"), "/sessions/{referenceNumber}/invoices/failed", &access)
+        .get_json(
+            &format!("/sessions/{session}/invoices/failed"),
+            "/sessions/{referenceNumber}/invoices/failed",
+            &access,
+        )
         .await;
     assert_eq!(failed["invoices"][0]["invoiceFileName"], "broken.xml");
     assert_eq!(failed["invoices"][0]["status"]["code"], 430);
 
-    let page_url = status["upo"]["pages"][0]["downloadUrl"].as_str().expect("page url");
-    let page = h.http.get(page_url).send().await.expect("page").bytes().await.expect("body");
+    let page_url = status["upo"]["pages"][0]["downloadUrl"]
+        .as_str()
+        .expect("page url");
+    let page = h
+        .http
+        .get(page_url)
+        .send()
+        .await
+        .expect("page")
+        .bytes()
+        .await
+        .expect("body");
     assert_valid_upo(&page);
-    assert!(String::from_utf8_lossy(&page).contains("<CalkowitaLiczbaDokumentow>119</CalkowitaLiczbaDokumentow>"));
+    assert!(String::from_utf8_lossy(&page)
+        .contains("<CalkowitaLiczbaDokumentow>119</CalkowitaLiczbaDokumentow>"));
     assert_eq!(h.sim.ledger().len(), 119);
 }
 
@@ -440,11 +712,23 @@ async fn batch_close_requires_every_part_and_uploads_require_the_signature() {
     let second = encrypted.pop().expect("two parts");
     let first = encrypted.pop().expect("two parts");
     assert_eq!(upload(&h, &requests[0], first).await, 201);
-    let (code, refused) = h.post(&format!("/sessions/batch/{session}/close"), Some(&access), None).await;
+    let (code, refused) = h
+        .post(
+            &format!("/sessions/batch/{session}/close"),
+            Some(&access),
+            None,
+        )
+        .await;
     assert_eq!(code, 400);
-    assert_eq!(refused["exception"]["exceptionDetailList"][0]["exceptionCode"], 21205);
+    assert_eq!(
+        refused["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21205
+    );
     let mut forged = requests[1].clone();
-    forged["url"] = json!(forged["url"].as_str().expect("url").replace("sig=", "sig=0"));
+    forged["url"] = json!(forged["url"]
+        .as_str()
+        .expect("url")
+        .replace("sig=", "sig=0"));
     assert_eq!(upload(&h, &forged, second.clone()).await, 403);
     // The window is parts × 20 minutes: after 40 minutes the genuine URL is refused too.
     h.advance_ms(40 * 60 * 1000);
@@ -457,22 +741,75 @@ async fn admin_outage_and_forced_rejection_take_effect() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let session = h.open_online(&access, &KEY, &IV).await;
-    let admin = |body: Value| h.http.post(format!("{}/_sim/faults", h.root)).json(&body).send();
-    assert_eq!(admin(json!({"outage": {"mode": "503"}})).await.expect("admin").status(), 200);
+    let admin = |body: Value| {
+        h.http
+            .post(format!("{}/_sim/faults", h.root))
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        admin(json!({"outage": {"mode": "503"}}))
+            .await
+            .expect("admin")
+            .status(),
+        200
+    );
     let (code, _, _) = h.get(&format!("/sessions/{session}"), Some(&access)).await;
     assert_eq!(code, 503);
-    assert_eq!(admin(json!({"stopOutage": true, "rejectNext": {"code": 450}})).await.expect("admin").status(), 200);
+    assert_eq!(
+        admin(json!({"stopOutage": true, "rejectNext": {"code": 450}}))
+            .await
+            .expect("admin")
+            .status(),
+        200
+    );
     let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let first = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/F/1", TODAY)).await;
-    let second = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/F/2", TODAY)).await;
+    let first = h
+        .send(
+            &access,
+            &session,
+            &KEY,
+            &IV,
+            &invoice_xml(NIP, "FV/F/1", TODAY),
+        )
+        .await;
+    let second = h
+        .send(
+            &access,
+            &session,
+            &KEY,
+            &IV,
+            &invoice_xml(NIP, "FV/F/2", TODAY),
+        )
+        .await;
     h.advance_ms(PROCESSING_MS);
-    let rejected = h.get_json(&format!("/sessions/{session}/invoices/{first}"), template, &access).await;
+    let rejected = h
+        .get_json(
+            &format!("/sessions/{session}/invoices/{first}"),
+            template,
+            &access,
+        )
+        .await;
     assert_eq!(rejected["status"]["code"], 450);
-    let accepted = h.get_json(&format!("/sessions/{session}/invoices/{second}"), template, &access).await;
+    let accepted = h
+        .get_json(
+            &format!("/sessions/{session}/invoices/{second}"),
+            template,
+            &access,
+        )
+        .await;
     assert_eq!(accepted["status"]["code"], 200);
-    let (code, _) = h.post("/_sim/faults", None, Some(json!({"fault5xx": 2.0}))).await;
+    let (code, _) = h
+        .post("/_sim/faults", None, Some(json!({"fault5xx": 2.0})))
+        .await;
     assert_eq!(code, 404, "admin lives at the root, not under /v2");
-    assert_eq!(admin(json!({"fault5xx": 2.0})).await.expect("admin").status(), 400);
+    assert_eq!(
+        admin(json!({"fault5xx": 2.0}))
+            .await
+            .expect("admin")
+            .status(),
+        400
+    );
 }
 
 /// With the FA(3) XSD loaded, an invoice that breaks it (no JST/GV) is refused 430; a P_1 after today is 450.
@@ -486,15 +823,63 @@ async fn verification_uses_the_xsd_and_the_acceptance_day() {
     let xsd_invalid = String::from_utf8(invoice_xml(NIP, "FV/X/1", TODAY))
         .expect("utf-8")
         .replace("<JST>2</JST><GV>2</GV>", "");
-    let bad_xsd = h.send(&access, &session, &KEY, &IV, xsd_invalid.as_bytes()).await;
-    let future = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/X/2", "2026-02-11")).await;
-    let fine = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/X/3", TODAY)).await;
+    let bad_xsd = h
+        .send(&access, &session, &KEY, &IV, xsd_invalid.as_bytes())
+        .await;
+    let future = h
+        .send(
+            &access,
+            &session,
+            &KEY,
+            &IV,
+            &invoice_xml(NIP, "FV/X/2", "2026-02-11"),
+        )
+        .await;
+    let fine = h
+        .send(
+            &access,
+            &session,
+            &KEY,
+            &IV,
+            &invoice_xml(NIP, "FV/X/3", TODAY),
+        )
+        .await;
     h.advance_ms(PROCESSING_MS);
     let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
     let code_of = |v: Value| v["status"]["code"].clone();
-    assert_eq!(code_of(h.get_json(&format!("/sessions/{session}/invoices/{bad_xsd}"), template, &access).await), 430);
-    assert_eq!(code_of(h.get_json(&format!("/sessions/{session}/invoices/{future}"), template, &access).await), 450);
-    assert_eq!(code_of(h.get_json(&format!("/sessions/{session}/invoices/{fine}"), template, &access).await), 200);
+    assert_eq!(
+        code_of(
+            h.get_json(
+                &format!("/sessions/{session}/invoices/{bad_xsd}"),
+                template,
+                &access
+            )
+            .await
+        ),
+        430
+    );
+    assert_eq!(
+        code_of(
+            h.get_json(
+                &format!("/sessions/{session}/invoices/{future}"),
+                template,
+                &access
+            )
+            .await
+        ),
+        450
+    );
+    assert_eq!(
+        code_of(
+            h.get_json(
+                &format!("/sessions/{session}/invoices/{fine}"),
+                template,
+                &access
+            )
+            .await
+        ),
+        200
+    );
 }
 
 /// An earlier-day P_1 marks the invoice Offline even without offlineMode (§10).
@@ -503,9 +888,23 @@ async fn earlier_issue_date_is_invoiced_offline() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let session = h.open_online(&access, &KEY, &IV).await;
-    let invoice = h.send(&access, &session, &KEY, &IV, &invoice_xml(NIP, "FV/O/1", "2026-02-09")).await;
+    let invoice = h
+        .send(
+            &access,
+            &session,
+            &KEY,
+            &IV,
+            &invoice_xml(NIP, "FV/O/1", "2026-02-09"),
+        )
+        .await;
     h.advance_ms(PROCESSING_MS);
     let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let done = h.get_json(&format!("/sessions/{session}/invoices/{invoice}"), template, &access).await;
+    let done = h
+        .get_json(
+            &format!("/sessions/{session}/invoices/{invoice}"),
+            template,
+            &access,
+        )
+        .await;
     assert_eq!(done["invoicingMode"], "Offline");
 }

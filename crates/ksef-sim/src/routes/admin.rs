@@ -15,7 +15,8 @@ use crate::state::{ForcedRejection, LedgerEntry, Stats};
 
 /// `POST /_sim/rotate-keys`.
 pub async fn rotate_keys(State(sim): State<Simulator>) -> Result<StatusCode, ApiError> {
-    sim.rotate_keys().map_err(|e| ApiError::Internal(e.to_string()))?;
+    sim.rotate_keys()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -61,7 +62,9 @@ pub struct FaultsRequest {
 
 fn probability(p: Option<f64>, name: &str) -> Result<Option<f64>, ApiError> {
     match p {
-        Some(p) if !(0.0..=1.0).contains(&p) => Err(ApiError::invalid(format!("{name} must be within 0..1"))),
+        Some(p) if !(0.0..=1.0).contains(&p) => {
+            Err(ApiError::invalid(format!("{name} must be within 0..1")))
+        }
         other => Ok(other),
     }
 }
@@ -81,20 +84,28 @@ pub async fn faults(
             mode: match o.mode.as_deref() {
                 None | Some("503") => OutageMode::ServiceUnavailable,
                 Some("refuse") => OutageMode::RefuseConnections,
-                Some(other) => return Err(ApiError::invalid(format!("unknown outage mode {other}"))),
+                Some(other) => {
+                    return Err(ApiError::invalid(format!("unknown outage mode {other}")))
+                }
             },
-            until: o.duration_ms.map(|ms| sim.now() + Duration::milliseconds(ms)),
+            until: o
+                .duration_ms
+                .map(|ms| sim.now() + Duration::milliseconds(ms)),
         }),
     };
     if let Some(reject) = &body.reject_next {
         if !(400..=599).contains(&reject.code) {
-            return Err(ApiError::invalid("rejectNext.code must be an invoice error status (4xx/5xx)"));
+            return Err(ApiError::invalid(
+                "rejectNext.code must be an invoice error status (4xx/5xx)",
+            ));
         }
         let forced = ForcedRejection {
             code: reject.code,
             remaining: reject.count,
         };
-        sim.with_state(|state, _| state.forced_rejection = (forced.remaining > 0).then_some(forced));
+        sim.with_state(|state, _| {
+            state.forced_rejection = (forced.remaining > 0).then_some(forced)
+        });
     }
     let mut faults = sim.faults();
     let c = &mut faults.config;

@@ -19,11 +19,20 @@ use crate::state::{
 };
 
 /// `POST /auth/challenge`.
-pub async fn challenge(State(sim): State<Simulator>, request: axum::extract::Request) -> Json<Value> {
+pub async fn challenge(
+    State(sim): State<Simulator>,
+    request: axum::extract::Request,
+) -> Json<Value> {
     let ip = super::client_ip(request.extensions());
     sim.with_state(|state, now| {
         let challenge = state.new_reference(now, RefKind::Challenge);
-        state.challenges.insert(challenge.clone(), Challenge { issued_at: now, used: false });
+        state.challenges.insert(
+            challenge.clone(),
+            Challenge {
+                issued_at: now,
+                used: false,
+            },
+        );
         Json(json!({
             "challenge": challenge, "timestamp": rfc3339(now),
             "timestampMs": now.timestamp_millis(), "clientIp": ip.to_string(),
@@ -68,21 +77,30 @@ pub async fn ksef_token(
         let key = state
             .keys
             .select(KeyUsage::KsefTokenEncryption, body.public_key_id.as_deref())
-            .ok_or_else(|| ApiError::bad(21470, "Nieznany lub wycofany identyfikator klucza publicznego."))?;
+            .ok_or_else(|| {
+                ApiError::bad(
+                    21470,
+                    "Nieznany lub wycofany identyfikator klucza publicznego.",
+                )
+            })?;
         let plaintext = b64_decode(&body.encrypted_token)
             .and_then(|ct| key.decrypt(&ct))
             .and_then(|p| String::from_utf8(p).ok());
         let context_nip = body.context_identifier.value.clone();
         let mut token_reference = String::new();
         let result = match plaintext.as_deref().and_then(|p| p.rsplit_once('|')) {
-            _ if !challenge_fresh => AuthResult::BadToken("Nieprawidłowe wyzwanie autoryzacyjne.".into()),
+            _ if !challenge_fresh => {
+                AuthResult::BadToken("Nieprawidłowe wyzwanie autoryzacyjne.".into())
+            }
             None => AuthResult::BadToken("Nieprawidłowy token.".into()),
             Some((_, ms)) if ms.parse::<i64>().ok() != Some(challenge_ms) => {
                 AuthResult::BadToken("Nieprawidłowy czas tokena.".into())
             }
             Some((token, _)) => {
                 let provisioned = tokens.iter().any(|t| {
-                    t.token == token && t.nip == context_nip && body.context_identifier.kind == "Nip"
+                    t.token == token
+                        && t.nip == context_nip
+                        && body.context_identifier.kind == "Nip"
                 });
                 if provisioned {
                     token_reference = state.token_refs.get(token).cloned().unwrap_or_default();
@@ -165,9 +183,13 @@ pub async fn status(
 }
 
 /// `POST /auth/token/redeem`: once per authentication operation.
-pub async fn redeem(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn redeem(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let processing = Duration::milliseconds(i64::try_from(sim.config().processing_ms).unwrap_or(0));
-    let access_ttl = Duration::milliseconds(i64::try_from(sim.config().access_token_ttl_ms).unwrap_or(0));
+    let access_ttl =
+        Duration::milliseconds(i64::try_from(sim.config().access_token_ttl_ms).unwrap_or(0));
     sim.with_state(|state, now| {
         let token = authorize(state, &headers, now, TokenKind::Authentication)?;
         let op = state
@@ -175,14 +197,27 @@ pub async fn redeem(State(sim): State<Simulator>, headers: HeaderMap) -> Result<
             .get_mut(&token.auth_ref)
             .ok_or_else(|| ApiError::bad(21304, "Brak operacji uwierzytelnienia."))?;
         if op.redeemed || op.result != AuthResult::Success || now < op.started + processing {
-            return Err(ApiError::bad(21301, "Tokeny zostały już pobrane lub status operacji na to nie pozwala."));
+            return Err(ApiError::bad(
+                21301,
+                "Tokeny zostały już pobrane lub status operacji na to nie pozwala.",
+            ));
         }
         op.redeemed = true;
         let refresh_until = now + Duration::days(REFRESH_TOKEN_VALIDITY_DAYS);
         op.refresh_valid_until = Some(refresh_until);
         let access_until = now + access_ttl;
-        let access = jwt_shaped(&mut state.rng, "ContextToken", &token.context_nip, access_until);
-        let refresh = jwt_shaped(&mut state.rng, "RefreshToken", &token.context_nip, refresh_until);
+        let access = jwt_shaped(
+            &mut state.rng,
+            "ContextToken",
+            &token.context_nip,
+            access_until,
+        );
+        let refresh = jwt_shaped(
+            &mut state.rng,
+            "RefreshToken",
+            &token.context_nip,
+            refresh_until,
+        );
         for (text, kind, until) in [
             (&access, TokenKind::Access, access_until),
             (&refresh, TokenKind::Refresh, refresh_until),
@@ -205,12 +240,21 @@ pub async fn redeem(State(sim): State<Simulator>, headers: HeaderMap) -> Result<
 }
 
 /// `POST /auth/token/refresh`.
-pub async fn refresh(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    let access_ttl = Duration::milliseconds(i64::try_from(sim.config().access_token_ttl_ms).unwrap_or(0));
+pub async fn refresh(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let access_ttl =
+        Duration::milliseconds(i64::try_from(sim.config().access_token_ttl_ms).unwrap_or(0));
     sim.with_state(|state, now| {
         let token = authorize(state, &headers, now, TokenKind::Refresh)?;
         let access_until = now + access_ttl;
-        let access = jwt_shaped(&mut state.rng, "ContextToken", &token.context_nip, access_until);
+        let access = jwt_shaped(
+            &mut state.rng,
+            "ContextToken",
+            &token.context_nip,
+            access_until,
+        );
         state.tokens.insert(
             access.clone(),
             IssuedToken {
@@ -223,12 +267,17 @@ pub async fn refresh(State(sim): State<Simulator>, headers: HeaderMap) -> Result
         if let Some(op) = state.auth_ops.get_mut(&token.auth_ref) {
             op.last_refresh = Some(now);
         }
-        Ok(Json(json!({"accessToken": {"token": access, "validUntil": rfc3339(access_until)}})))
+        Ok(Json(
+            json!({"accessToken": {"token": access, "validUntil": rfc3339(access_until)}}),
+        ))
     })
 }
 
 /// `DELETE /auth/sessions/current`: kills the refresh tokens of the caller's authentication.
-pub async fn revoke_current(State(sim): State<Simulator>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+pub async fn revoke_current(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     sim.with_state(|state, now| {
         let token = authorize(state, &headers, now, TokenKind::Access)
             .or_else(|_| authorize(state, &headers, now, TokenKind::Refresh))?;

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::online::{check_form_code, json_body, new_session, own_session, unwrap_key, EncryptionInfo};
+use super::online::{
+    check_form_code, json_body, new_session, own_session, unwrap_key, EncryptionInfo,
+};
 use crate::archive::Compression;
 use crate::error::ApiError;
 use crate::server::{authorize, Simulator};
@@ -61,32 +63,52 @@ fn check_batch_file(file: &BatchFile) -> Result<(Compression, Vec<PartDecl>), Ap
     let compression = match file.compression_type.as_deref() {
         None | Some("Zip") => Compression::Zip,
         Some("TarGz") => Compression::TarGz,
-        Some(other) => return Err(ApiError::invalid(format!("Nieobsługiwany compressionType: {other}"))),
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "Nieobsługiwany compressionType: {other}"
+            )))
+        }
     };
     if file.file_parts.len() > PARTS_MAX {
-        return Err(ApiError::bad(21161, format!("Dozwolone jest najwyżej {PARTS_MAX} części.")));
+        return Err(ApiError::bad(
+            21161,
+            format!("Dozwolone jest najwyżej {PARTS_MAX} części."),
+        ));
     }
     if file.file_parts.is_empty() {
         return Err(ApiError::invalid("fileParts nie może być puste."));
     }
     if file.file_size == 0 || file.file_size > ARCHIVE_BYTES_MAX {
-        return Err(ApiError::invalid(format!("fileSize musi być w zakresie 1..{ARCHIVE_BYTES_MAX}.")));
+        return Err(ApiError::invalid(format!(
+            "fileSize musi być w zakresie 1..{ARCHIVE_BYTES_MAX}."
+        )));
     }
     if !is_sha256_b64(&file.file_hash) {
-        return Err(ApiError::invalid("fileHash nie jest skrótem SHA-256 w Base64."));
+        return Err(ApiError::invalid(
+            "fileHash nie jest skrótem SHA-256 w Base64.",
+        ));
     }
     let ordinals: BTreeSet<u32> = file.file_parts.iter().map(|p| p.ordinal_number).collect();
-    let expected: BTreeSet<u32> = (1..=u32::try_from(file.file_parts.len()).unwrap_or(u32::MAX)).collect();
+    let expected: BTreeSet<u32> =
+        (1..=u32::try_from(file.file_parts.len()).unwrap_or(u32::MAX)).collect();
     if ordinals != expected {
-        return Err(ApiError::invalid("ordinalNumber części muszą być kolejnymi liczbami od 1."));
+        return Err(ApiError::invalid(
+            "ordinalNumber części muszą być kolejnymi liczbami od 1.",
+        ));
     }
     let mut parts = Vec::with_capacity(file.file_parts.len());
     for part in &file.file_parts {
         if part.file_size == 0 || part.file_size > PART_BYTES_MAX {
-            return Err(ApiError::bad(21157, format!("Część {} ma niedozwolony rozmiar.", part.ordinal_number)));
+            return Err(ApiError::bad(
+                21157,
+                format!("Część {} ma niedozwolony rozmiar.", part.ordinal_number),
+            ));
         }
         if !is_sha256_b64(&part.file_hash) {
-            return Err(ApiError::invalid(format!("Część {}: fileHash nie jest skrótem SHA-256.", part.ordinal_number)));
+            return Err(ApiError::invalid(format!(
+                "Część {}: fileHash nie jest skrótem SHA-256.",
+                part.ordinal_number
+            )));
         }
         parts.push(PartDecl {
             ordinal: part.ordinal_number,
@@ -122,16 +144,33 @@ pub async fn open(
             uploads: BTreeMap::new(),
             upload_deadline,
         };
-        let session = new_session(state, now, &token, SessionKind::Batch(Box::new(data)), body.form_code, key, body.offline_mode);
+        let session = new_session(
+            state,
+            now,
+            &token,
+            SessionKind::Batch(Box::new(data)),
+            body.form_code,
+            key,
+            body.offline_mode,
+        );
         let reference = session.reference.clone();
         state.session_order.push(reference.clone());
         state.sessions.insert(reference.clone(), session);
-        Ok::<_, ApiError>((reference, state.url_secret.clone(), upload_deadline, ordinals))
+        Ok::<_, ApiError>((
+            reference,
+            state.url_secret.clone(),
+            upload_deadline,
+            ordinals,
+        ))
     })?;
     let requests: Vec<_> = ordinals
         .iter()
         .map(|ordinal| {
-            let url = sim.presign(&secret, &format!("/_blob/parts/{reference}/{ordinal}"), deadline);
+            let url = sim.presign(
+                &secret,
+                &format!("/_blob/parts/{reference}/{ordinal}"),
+                deadline,
+            );
             json!({"ordinalNumber": ordinal, "method": "PUT", "url": url,
                 "headers": {"x-ms-blob-type": "BlockBlob"}})
         })
@@ -158,15 +197,28 @@ pub async fn close(
         if session.phase != Phase::Open {
             return Err(ApiError::bad(21180, "Sesja nie jest otwarta."));
         }
-        if let Some(missing) = batch.parts.iter().find(|p| !batch.uploads.contains_key(&p.ordinal)) {
-            return Err(ApiError::bad(21205, format!("Nie przesłano części {}.", missing.ordinal)));
+        if let Some(missing) = batch
+            .parts
+            .iter()
+            .find(|p| !batch.uploads.contains_key(&p.ordinal))
+        {
+            return Err(ApiError::bad(
+                21205,
+                format!("Nie przesłano części {}.", missing.ordinal),
+            ));
         }
         if let Some(wrong) = batch
             .parts
             .iter()
             .find(|p| batch.uploads.get(&p.ordinal).map(|b| b.len() as u64) != Some(p.size))
         {
-            return Err(ApiError::bad(21157, format!("Rozmiar części {} różni się od zadeklarowanego.", wrong.ordinal)));
+            return Err(ApiError::bad(
+                21157,
+                format!(
+                    "Rozmiar części {} różni się od zadeklarowanego.",
+                    wrong.ordinal
+                ),
+            ));
         }
         session.phase = Phase::Closed { at: now };
         session.updated = now;

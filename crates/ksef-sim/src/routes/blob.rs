@@ -28,11 +28,17 @@ fn forbidden(detail: &str) -> ApiError {
 }
 
 /// Checks signature and expiry of the URL.
-fn check(sim: &Simulator, uri: &OriginalUri, signed: &Signed, secret: &str) -> Result<(), ApiError> {
+fn check(
+    sim: &Simulator,
+    uri: &OriginalUri,
+    signed: &Signed,
+    secret: &str,
+) -> Result<(), ApiError> {
     if url_signature(secret, uri.path(), signed.se) != signed.sig {
         return Err(forbidden("Nieprawidłowy podpis adresu."));
     }
-    let expires = DateTime::from_timestamp_millis(signed.se).ok_or_else(|| forbidden("Nieprawidłowy termin."))?;
+    let expires = DateTime::from_timestamp_millis(signed.se)
+        .ok_or_else(|| forbidden("Nieprawidłowy termin."))?;
     if sim.now() >= expires {
         return Err(forbidden("Adres wygasł."));
     }
@@ -53,7 +59,9 @@ pub async fn upload_part(
     check(&sim, &uri, &signed, &secret)?;
     let blob_type = headers.get("x-ms-blob-type").and_then(|v| v.to_str().ok());
     if blob_type != Some("BlockBlob") {
-        return Err(ApiError::invalid("Wymagany nagłówek x-ms-blob-type: BlockBlob."));
+        return Err(ApiError::invalid(
+            "Wymagany nagłówek x-ms-blob-type: BlockBlob.",
+        ));
     }
     sim.with_state(|state, now| {
         let session = state
@@ -67,7 +75,9 @@ pub async fn upload_part(
             return Err(forbidden("Okno wysyłki części jest zamknięte."));
         }
         if !batch.parts.iter().any(|p| p.ordinal == ordinal) {
-            return Err(ApiError::invalid(format!("Część {ordinal} nie została zadeklarowana.")));
+            return Err(ApiError::invalid(format!(
+                "Część {ordinal} nie została zadeklarowana."
+            )));
         }
         batch.uploads.insert(ordinal, body.to_vec());
         session.updated = now;

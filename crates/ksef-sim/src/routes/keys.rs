@@ -32,7 +32,10 @@ pub async fn public_keys(State(sim): State<Simulator>) -> Json<Value> {
 }
 
 /// `GET /rate-limits`: the effective table (with limits off, every value is the int32 maximum).
-pub async fn rate_limits(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn rate_limits(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     sim.with_state(|state, now| authorize(state, &headers, now, TokenKind::Access))?;
     let table = match &sim.config().limits {
         LimitsMode::Table(table) => table.clone(),
@@ -67,8 +70,13 @@ fn unlimited() -> RateTable {
 }
 
 /// `GET /limits/context`.
-pub async fn context_limits(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn context_limits(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     sim.with_state(|state, now| authorize(state, &headers, now, TokenKind::Access))?;
     let limits = json!({"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": SESSION_INVOICES_MAX});
-    Ok(Json(json!({"onlineSession": limits, "batchSession": limits})))
+    Ok(Json(
+        json!({"onlineSession": limits, "batchSession": limits}),
+    ))
 }

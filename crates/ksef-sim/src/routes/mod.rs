@@ -16,10 +16,10 @@ use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::net::{IpAddr, SocketAddr};
 
+use crate::config::LimitsMode;
 use crate::error::{render_errors, ApiError};
 use crate::faults::{drop_connection, Fault, KillSwitch, OutageMode};
 use crate::limits::{Group, LimitKey};
-use crate::config::LimitsMode;
 use crate::server::{bearer, Simulator};
 use crate::state::TokenKind;
 
@@ -36,25 +36,61 @@ pub fn router(sim: Simulator) -> Router {
         .route("/rate-limits", get(keys::rate_limits))
         .route("/limits/context", get(keys::context_limits))
         .route("/sessions/online", post(online::open))
-        .route("/sessions/online/{referenceNumber}/invoices", post(online::send))
-        .route("/sessions/online/{referenceNumber}/close", post(online::close))
+        .route(
+            "/sessions/online/{referenceNumber}/invoices",
+            post(online::send),
+        )
+        .route(
+            "/sessions/online/{referenceNumber}/close",
+            post(online::close),
+        )
         .route("/sessions/batch", post(batch::open))
-        .route("/sessions/batch/{referenceNumber}/close", post(batch::close))
+        .route(
+            "/sessions/batch/{referenceNumber}/close",
+            post(batch::close),
+        )
         .route("/sessions", get(status::list_sessions))
         .route("/sessions/{referenceNumber}", get(status::session))
-        .route("/sessions/{referenceNumber}/invoices", get(status::invoices))
-        .route("/sessions/{referenceNumber}/invoices/failed", get(status::failed_invoices))
-        .route("/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}", get(status::invoice))
-        .route("/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo", get(status::invoice_upo))
-        .route("/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo", get(status::invoice_upo_by_ksef))
-        .route("/sessions/{referenceNumber}/upo/{upoReferenceNumber}", get(status::session_upo))
+        .route(
+            "/sessions/{referenceNumber}/invoices",
+            get(status::invoices),
+        )
+        .route(
+            "/sessions/{referenceNumber}/invoices/failed",
+            get(status::failed_invoices),
+        )
+        .route(
+            "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}",
+            get(status::invoice),
+        )
+        .route(
+            "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo",
+            get(status::invoice_upo),
+        )
+        .route(
+            "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo",
+            get(status::invoice_upo_by_ksef),
+        )
+        .route(
+            "/sessions/{referenceNumber}/upo/{upoReferenceNumber}",
+            get(status::session_upo),
+        )
         .route_layer(from_fn_with_state(sim.clone(), guard));
     Router::new()
         .nest("/v2", api.clone())
         .nest("/api/v2", api)
-        .route("/_blob/parts/{referenceNumber}/{ordinal}", put(blob::upload_part))
-        .route("/_blob/upo/{referenceNumber}/invoices/{invoiceReferenceNumber}", get(blob::invoice_upo))
-        .route("/_blob/upo/{referenceNumber}/pages/{upoReferenceNumber}", get(blob::session_upo))
+        .route(
+            "/_blob/parts/{referenceNumber}/{ordinal}",
+            put(blob::upload_part),
+        )
+        .route(
+            "/_blob/upo/{referenceNumber}/invoices/{invoiceReferenceNumber}",
+            get(blob::invoice_upo),
+        )
+        .route(
+            "/_blob/upo/{referenceNumber}/pages/{upoReferenceNumber}",
+            get(blob::session_upo),
+        )
         .route("/_sim/rotate-keys", post(admin::rotate_keys))
         .route("/_sim/faults", post(admin::faults))
         .route("/_sim/ledger", get(admin::ledger))
@@ -65,10 +101,10 @@ pub fn router(sim: Simulator) -> Router {
 
 /// Endpoint template without the version prefix.
 fn template(request: &Request) -> String {
-    let path = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| request.uri().path().to_string(), |m| m.as_str().to_string());
+    let path = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_string(),
+        |m| m.as_str().to_string(),
+    );
     let path = path.strip_prefix("/api").unwrap_or(&path);
     path.strip_prefix("/v2").unwrap_or(path).to_string()
 }
@@ -77,10 +113,16 @@ fn template(request: &Request) -> String {
 fn classify(method: &Method, template: &str) -> Group {
     let post = method == Method::POST;
     match template {
-        "/auth/challenge" | "/auth/ksef-token" | "/security/public-key-certificates" => Group::Public,
-        "/sessions/online" | "/sessions/online/{referenceNumber}/close" if post => Group::OnlineSession,
+        "/auth/challenge" | "/auth/ksef-token" | "/security/public-key-certificates" => {
+            Group::Public
+        }
+        "/sessions/online" | "/sessions/online/{referenceNumber}/close" if post => {
+            Group::OnlineSession
+        }
         "/sessions/online/{referenceNumber}/invoices" if post => Group::InvoiceSend,
-        "/sessions/batch" | "/sessions/batch/{referenceNumber}/close" if post => Group::BatchSession,
+        "/sessions/batch" | "/sessions/batch/{referenceNumber}/close" if post => {
+            Group::BatchSession
+        }
         "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}" => Group::InvoiceStatus,
         "/sessions" => Group::SessionList,
         "/sessions/{referenceNumber}/invoices" | "/sessions/{referenceNumber}/invoices/failed" => {
@@ -108,6 +150,7 @@ async fn guard(State(sim): State<Simulator>, request: Request, next: Next) -> Re
     let ip = client_ip(request.extensions());
     let kill = request.extensions().get::<KillSwitch>().cloned();
     let now = sim.now();
+    // Read into a local: the fault lock must not be held across an await.
     let outage = sim.faults().outage_at(now);
     match outage {
         Some(OutageMode::RefuseConnections) => return drop_connection(kill).await,
@@ -120,14 +163,15 @@ async fn guard(State(sim): State<Simulator>, request: Request, next: Next) -> Re
     let fault = if group == Group::Public {
         None
     } else {
-        let drawn = sim.faults().draw();
-        drawn
+        sim.faults().draw()
     };
     if fault.is_some() {
         sim.with_state(|state, _| state.stats.faults_injected += 1);
     }
     match fault {
-        Some(Fault::Error5xx) => ApiError::Internal("Simulated server error.".into()).into_response(),
+        Some(Fault::Error5xx) => {
+            ApiError::Internal("Simulated server error.".into()).into_response()
+        }
         Some(Fault::Timeout) => {
             let hold = std::time::Duration::from_millis(sim.faults().config.timeout_hold_ms);
             tokio::time::sleep(hold).await;
@@ -152,7 +196,11 @@ fn count_and_limit(
 ) -> Result<(), ApiError> {
     let limits = sim.config().limits.clone();
     sim.with_state(|state, now| {
-        *state.stats.requests.entry(group.key().to_string()).or_default() += 1;
+        *state
+            .stats
+            .requests
+            .entry(group.key().to_string())
+            .or_default() += 1;
         let LimitsMode::Table(table) = limits else {
             return Ok(());
         };
@@ -161,7 +209,9 @@ fn count_and_limit(
         } else {
             // Requests without a valid access token are not counted: the handler answers 401.
             match bearer(headers).and_then(|t| state.tokens.get(t)) {
-                Some(t) if t.kind == TokenKind::Access && now < t.valid_until => t.context_nip.clone(),
+                Some(t) if t.kind == TokenKind::Access && now < t.valid_until => {
+                    t.context_nip.clone()
+                }
                 _ => return Ok(()),
             }
         };
@@ -169,7 +219,11 @@ fn count_and_limit(
             context,
             ip,
             group,
-            endpoint: if group == Group::Other { template.to_string() } else { String::new() },
+            endpoint: if group == Group::Other {
+                template.to_string()
+            } else {
+                String::new()
+            },
         };
         state
             .limiter
@@ -196,7 +250,9 @@ pub(crate) fn page_request(
 ) -> Result<(usize, usize), ApiError> {
     let size = page_size.unwrap_or(default);
     if !(min..=max).contains(&size) {
-        return Err(ApiError::invalid(format!("pageSize must be between {min} and {max}")));
+        return Err(ApiError::invalid(format!(
+            "pageSize must be between {min} and {max}"
+        )));
     }
     let offset = match headers.get("x-continuation-token") {
         None => 0,
@@ -208,7 +264,11 @@ pub(crate) fn page_request(
 
 fn decode_continuation(token: &str) -> Option<usize> {
     let bytes = crate::crypto::b64_decode(token)?;
-    String::from_utf8(bytes).ok()?.strip_prefix("offset:")?.parse().ok()
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
 }
 
 /// Opaque continuation token for the page starting at `offset`, `None` when there is no next page.

@@ -40,7 +40,11 @@ pub struct OpenOnlineRequest {
 }
 
 /// Which form codes a session kind accepts in an environment (§1, §3.2, §4).
-pub(super) fn check_form_code(form: &FormCode, environment: Environment, batch: bool) -> Result<(), ApiError> {
+pub(super) fn check_form_code(
+    form: &FormCode,
+    environment: Environment,
+    batch: bool,
+) -> Result<(), ApiError> {
     let known: &[(&str, &str, &str, bool)] = &[
         // (systemCode, schemaVersion, value, allowed in batch)
         ("FA (2)", "1-0E", "FA", true),
@@ -67,11 +71,22 @@ pub(super) fn check_form_code(form: &FormCode, environment: Environment, batch: 
 }
 
 /// Unwraps the session key; `Ok(None)` when the key does not decrypt (session status 415).
-pub(super) fn unwrap_key(state: &SimState, encryption: &EncryptionInfo) -> Result<Option<SessionKey>, ApiError> {
+pub(super) fn unwrap_key(
+    state: &SimState,
+    encryption: &EncryptionInfo,
+) -> Result<Option<SessionKey>, ApiError> {
     let key = state
         .keys
-        .select(KeyUsage::SymmetricKeyEncryption, encryption.public_key_id.as_deref())
-        .ok_or_else(|| ApiError::bad(21470, "Nieznany lub wycofany identyfikator klucza publicznego."))?;
+        .select(
+            KeyUsage::SymmetricKeyEncryption,
+            encryption.public_key_id.as_deref(),
+        )
+        .ok_or_else(|| {
+            ApiError::bad(
+                21470,
+                "Nieznany lub wycofany identyfikator klucza publicznego.",
+            )
+        })?;
     let iv = b64_decode(&encryption.initialization_vector)
         .filter(|iv| iv.len() == AES_IV_BYTES)
         .ok_or_else(|| ApiError::invalid("initializationVector musi mieć 16 bajtów."))?;
@@ -93,7 +108,14 @@ pub(super) fn new_session(
     offline_mode: bool,
 ) -> Session {
     let online = matches!(kind, SessionKind::Online);
-    let reference = state.new_reference(now, if online { RefKind::OnlineSession } else { RefKind::BatchSession });
+    let reference = state.new_reference(
+        now,
+        if online {
+            RefKind::OnlineSession
+        } else {
+            RefKind::BatchSession
+        },
+    );
     let token_reference = state
         .auth_ops
         .get(&token.auth_ref)
@@ -126,8 +148,11 @@ pub(super) fn new_session(
 }
 
 /// Parses a JSON body, mapping malformed input to 21405.
-pub(super) fn json_body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| ApiError::invalid(e.body_text()))
+pub(super) fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
+    body.map(|Json(b)| b)
+        .map_err(|e| ApiError::invalid(e.body_text()))
 }
 
 /// `POST /sessions/online`.
@@ -164,7 +189,11 @@ pub struct SendInvoiceRequest {
 }
 
 /// The caller's session, or 21173 when unknown or of another context.
-pub(super) fn own_session<'s>(state: &'s mut SimState, reference: &str, context_nip: &str) -> Result<&'s mut Session, ApiError> {
+pub(super) fn own_session<'s>(
+    state: &'s mut SimState,
+    reference: &str,
+    context_nip: &str,
+) -> Result<&'s mut Session, ApiError> {
     state
         .sessions
         .get_mut(reference)
@@ -188,27 +217,46 @@ pub async fn send(
             return Err(ApiError::bad(21180, "Sesja nie jest otwarta."));
         }
         if session.invoices.len() >= SESSION_INVOICES_MAX {
-            return Err(ApiError::bad(21155, format!("Limit {SESSION_INVOICES_MAX} faktur w sesji.")));
+            return Err(ApiError::bad(
+                21155,
+                format!("Limit {SESSION_INVOICES_MAX} faktur w sesji."),
+            ));
         }
-        let encrypted = b64_decode(&body.encrypted_invoice_content)
-            .ok_or_else(|| ApiError::invalid("encryptedInvoiceContent nie jest poprawnym Base64."))?;
+        let encrypted = b64_decode(&body.encrypted_invoice_content).ok_or_else(|| {
+            ApiError::invalid("encryptedInvoiceContent nie jest poprawnym Base64.")
+        })?;
         if encrypted.len() as u64 != body.encrypted_invoice_size {
-            return Err(ApiError::bad(21402, "encryptedInvoiceSize nie zgadza się z treścią."));
+            return Err(ApiError::bad(
+                21402,
+                "encryptedInvoiceSize nie zgadza się z treścią.",
+            ));
         }
         if sha256_b64(&encrypted) != body.encrypted_invoice_hash {
-            return Err(ApiError::bad(21403, "encryptedInvoiceHash nie zgadza się z treścią."));
+            return Err(ApiError::bad(
+                21403,
+                "encryptedInvoiceHash nie zgadza się z treścią.",
+            ));
         }
         let plain = session.key.as_ref().and_then(|k| k.decrypt(&encrypted));
         if let Some(plain) = &plain {
             if plain.len() as u64 != body.invoice_size {
-                return Err(ApiError::bad(21402, "invoiceSize nie zgadza się z odszyfrowaną treścią."));
+                return Err(ApiError::bad(
+                    21402,
+                    "invoiceSize nie zgadza się z odszyfrowaną treścią.",
+                ));
             }
             if sha256_b64(plain) != body.invoice_hash {
-                return Err(ApiError::bad(21403, "invoiceHash nie zgadza się z odszyfrowaną treścią."));
+                return Err(ApiError::bad(
+                    21403,
+                    "invoiceHash nie zgadza się z odszyfrowaną treścią.",
+                ));
             }
         }
         if body.invoice_size > INVOICE_BYTES_MAX {
-            return Err(ApiError::bad(21402, "Faktura przekracza dopuszczalny rozmiar."));
+            return Err(ApiError::bad(
+                21402,
+                "Faktura przekracza dopuszczalny rozmiar.",
+            ));
         }
         let ordinal = u32::try_from(session.invoices.len() + 1).unwrap_or(u32::MAX);
         session.updated = now;
@@ -233,7 +281,11 @@ pub async fn send(
             },
         );
         state.pending.push(inv_ref.clone());
-        Ok((StatusCode::ACCEPTED, Json(json!({"referenceNumber": inv_ref}))).into_response())
+        Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"referenceNumber": inv_ref})),
+        )
+            .into_response())
     })
 }
 

@@ -21,13 +21,19 @@ const PAGE_SIZES: (u32, u32, u32) = (10, 1000, 10);
 /// Status of a session as `{code, description, details?}`.
 fn session_status(session: &Session) -> Value {
     match &session.phase {
-        Phase::Open if session.is_online() => json!({"code": 100, "description": "Sesja interaktywna otwarta"}),
+        Phase::Open if session.is_online() => {
+            json!({"code": 100, "description": "Sesja interaktywna otwarta"})
+        }
         Phase::Open => json!({"code": 100, "description": "Sesja wsadowa rozpoczęta"}),
         Phase::Closed { .. } if session.is_online() => {
             json!({"code": 170, "description": "Sesja interaktywna zamknięta"})
         }
         Phase::Closed { .. } => json!({"code": 150, "description": "Trwa przetwarzanie"}),
-        Phase::Final { code, description, details } => {
+        Phase::Final {
+            code,
+            description,
+            details,
+        } => {
             let mut status = json!({"code": code, "description": description});
             if !details.is_empty() {
                 status["details"] = json!(details);
@@ -56,7 +62,10 @@ fn invoice_description(code: u16) -> &'static str {
 
 /// Counts (total, successful, failed) of a session.
 fn counts(state: &SimState, session: &Session) -> (usize, usize, usize) {
-    let outcomes = session.invoices.iter().filter_map(|r| state.invoices.get(r));
+    let outcomes = session
+        .invoices
+        .iter()
+        .filter_map(|r| state.invoices.get(r));
     let (mut ok, mut failed) = (0, 0);
     for invoice in outcomes {
         match invoice.outcome {
@@ -69,7 +78,12 @@ fn counts(state: &SimState, session: &Session) -> (usize, usize, usize) {
 }
 
 /// `SessionInvoiceStatusResponse` of one invoice, with fresh pre-signed UPO URL when accepted.
-pub(super) fn invoice_json(sim: &Simulator, state: &SimState, invoice: &Invoice, now: DateTime<Utc>) -> Value {
+pub(super) fn invoice_json(
+    sim: &Simulator,
+    state: &SimState,
+    invoice: &Invoice,
+    now: DateTime<Utc>,
+) -> Value {
     let processing = Duration::milliseconds(i64::try_from(sim.config().processing_ms).unwrap_or(0));
     let mut body = json!({
         "ordinalNumber": invoice.ordinal, "referenceNumber": invoice.reference,
@@ -80,7 +94,11 @@ pub(super) fn invoice_json(sim: &Simulator, state: &SimState, invoice: &Invoice,
     }
     let status = match &invoice.outcome {
         Outcome::Pending => {
-            let code = if now < invoice.invoicing_date + processing / 2 { 100 } else { 150 };
+            let code = if now < invoice.invoicing_date + processing / 2 {
+                100
+            } else {
+                150
+            };
             json!({"code": code, "description": invoice_description(code)})
         }
         Outcome::Accepted(accepted) => {
@@ -92,8 +110,12 @@ pub(super) fn invoice_json(sim: &Simulator, state: &SimState, invoice: &Invoice,
                 InvoicingMode::Online => "Online",
                 InvoicingMode::Offline => "Offline",
             });
-            let expires = now + Duration::milliseconds(i64::try_from(sim.config().upo_url_ttl_ms).unwrap_or(0));
-            let path = format!("/_blob/upo/{}/invoices/{}", invoice.session_ref, invoice.reference);
+            let expires = now
+                + Duration::milliseconds(i64::try_from(sim.config().upo_url_ttl_ms).unwrap_or(0));
+            let path = format!(
+                "/_blob/upo/{}/invoices/{}",
+                invoice.session_ref, invoice.reference
+            );
             body["upoDownloadUrl"] = json!(sim.presign(&state.url_secret, &path, expires));
             body["upoDownloadUrlExpirationDate"] = json!(rfc3339(expires));
             json!({"code": 200, "description": invoice_description(200)})
@@ -102,7 +124,8 @@ pub(super) fn invoice_json(sim: &Simulator, state: &SimState, invoice: &Invoice,
             if let Some(number) = &rejected.invoice_number {
                 body["invoiceNumber"] = json!(number);
             }
-            let mut status = json!({"code": rejected.code, "description": invoice_description(rejected.code)});
+            let mut status =
+                json!({"code": rejected.code, "description": invoice_description(rejected.code)});
             if !rejected.details.is_empty() {
                 status["details"] = json!(rejected.details);
             }
@@ -140,7 +163,8 @@ pub async fn session(
             body["failedInvoiceCount"] = json!(failed);
         }
         if !session.upo_pages.is_empty() {
-            let expires = now + Duration::milliseconds(i64::try_from(sim.config().upo_url_ttl_ms).unwrap_or(0));
+            let expires = now
+                + Duration::milliseconds(i64::try_from(sim.config().upo_url_ttl_ms).unwrap_or(0));
             let pages: Vec<Value> = session
                 .upo_pages
                 .iter()
@@ -231,8 +255,17 @@ pub async fn invoice(
             .invoices
             .get(&invoice_ref)
             .filter(|inv| inv.session_ref == reference)
-            .filter(|_| state.sessions.get(&reference).is_some_and(|s| s.context_nip == token.context_nip))
-            .ok_or_else(|| ApiError::invalid(format!("Faktura {invoice_ref} nie istnieje w sesji {reference}.")))?;
+            .filter(|_| {
+                state
+                    .sessions
+                    .get(&reference)
+                    .is_some_and(|s| s.context_nip == token.context_nip)
+            })
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "Faktura {invoice_ref} nie istnieje w sesji {reference}."
+                ))
+            })?;
         Ok(Json(invoice_json(&sim, state, invoice, now)))
     })
 }
@@ -242,7 +275,10 @@ pub(super) fn xml_response(xml: String) -> Response {
     let hash = sha256_b64(xml.as_bytes());
     let mut response = xml.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
     if let Ok(value) = HeaderValue::from_str(&hash) {
         headers.insert("x-ms-meta-hash", value);
     }
@@ -269,7 +305,11 @@ pub(super) fn find_invoice_upo(
         .ok_or_else(not_found)
 }
 
-fn check_session_owner(state: &SimState, reference: &str, context_nip: &str) -> Result<(), ApiError> {
+fn check_session_owner(
+    state: &SimState,
+    reference: &str,
+    context_nip: &str,
+) -> Result<(), ApiError> {
     state
         .sessions
         .get(reference)
@@ -300,15 +340,21 @@ pub async fn invoice_upo_by_ksef(
     sim.with_state(|state, now| {
         let token = authorize(state, &headers, now, TokenKind::Access)?;
         check_session_owner(state, &reference, &token.context_nip)?;
-        find_invoice_upo(state, &reference, |inv| {
-            matches!(&inv.outcome, Outcome::Accepted(a) if a.ksef_number == ksef_number)
-        })
+        find_invoice_upo(
+            state,
+            &reference,
+            |inv| matches!(&inv.outcome, Outcome::Accepted(a) if a.ksef_number == ksef_number),
+        )
         .map(xml_response)
     })
 }
 
 /// A session UPO page.
-pub(super) fn find_session_upo(state: &SimState, reference: &str, page_ref: &str) -> Result<String, ApiError> {
+pub(super) fn find_session_upo(
+    state: &SimState,
+    reference: &str,
+    page_ref: &str,
+) -> Result<String, ApiError> {
     state
         .sessions
         .get(reference)
@@ -346,9 +392,15 @@ pub async fn list_sessions(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let date = |name: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
         get(name)
             .map(|v| {
@@ -361,11 +413,22 @@ pub async fn list_sessions(
     let online = match get("sessionType") {
         Some("Online") => true,
         Some("Batch") => false,
-        _ => return Err(ApiError::invalid("sessionType jest wymagany (Online lub Batch).")),
+        _ => {
+            return Err(ApiError::invalid(
+                "sessionType jest wymagany (Online lub Batch).",
+            ))
+        }
     };
-    let statuses: Vec<&str> = pairs.iter().filter(|(k, _)| k == "statuses").map(|(_, v)| v.as_str()).collect();
+    let statuses: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "statuses")
+        .map(|(_, v)| v.as_str())
+        .collect();
     let page_size = get("pageSize")
-        .map(|v| v.parse::<u32>().map_err(|_| ApiError::invalid("pageSize nie jest liczbą.")))
+        .map(|v| {
+            v.parse::<u32>()
+                .map_err(|_| ApiError::invalid("pageSize nie jest liczbą."))
+        })
         .transpose()?;
     let (created_from, created_to) = (date("dateCreatedFrom")?, date("dateCreatedTo")?);
     let (modified_from, modified_to) = (date("dateModifiedFrom")?, date("dateModifiedTo")?);
@@ -380,8 +443,14 @@ pub async fn list_sessions(
             .filter(|s| s.context_nip == token.context_nip && s.is_online() == online)
             .filter(|s| reference_filter.is_none_or(|r| s.reference == r))
             .filter(|s| statuses.is_empty() || statuses.contains(&coarse_status(s)))
-            .filter(|s| created_from.is_none_or(|d| s.created >= d) && created_to.is_none_or(|d| s.created <= d))
-            .filter(|s| modified_from.is_none_or(|d| s.updated >= d) && modified_to.is_none_or(|d| s.updated <= d))
+            .filter(|s| {
+                created_from.is_none_or(|d| s.created >= d)
+                    && created_to.is_none_or(|d| s.created <= d)
+            })
+            .filter(|s| {
+                modified_from.is_none_or(|d| s.updated >= d)
+                    && modified_to.is_none_or(|d| s.updated <= d)
+            })
             .collect();
         let page: Vec<Value> = selected
             .iter()

@@ -17,7 +17,8 @@ fn convert(schema: &Value) -> Value {
             for (k, v) in map {
                 match k.as_str() {
                     "nullable" => nullable = v.as_bool().unwrap_or(false),
-                    "example" | "deprecated" | "readOnly" | "writeOnly" | "xml" | "discriminator" => {}
+                    "example" | "deprecated" | "readOnly" | "writeOnly" | "xml"
+                    | "discriminator" => {}
                     _ => {
                         out.insert(k.clone(), convert(v));
                     }
@@ -37,7 +38,8 @@ fn convert(schema: &Value) -> Value {
 impl Contract {
     /// Reads `open-api.json` from the shared material.
     pub fn load() -> Contract {
-        let text = std::fs::read_to_string(super::shared().join("openapi/open-api.json")).expect("spec readable");
+        let text = std::fs::read_to_string(super::shared().join("openapi/open-api.json"))
+            .expect("spec readable");
         let spec: Value = serde_json::from_str(&text).expect("spec is JSON");
         let components = convert(&spec["components"]);
         Contract { spec, components }
@@ -56,21 +58,37 @@ impl Contract {
             map.insert("components".into(), self.components.clone());
         }
         let validator = jsonschema::draft7::new(&root).expect("schema compiles");
-        let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{e} at {}", e.instance_path)).collect();
-        assert!(errors.is_empty(), "{method} {path} {status} violates the spec: {errors:?}\n{body}");
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status} violates the spec: {errors:?}\n{body}"
+        );
     }
 
     /// Asserts an error body matches either shape the spec allows for `status`.
     pub fn check_error(&self, path: &str, method: &str, status: u16, body: &Value, problem: bool) {
         let content = &self.spec["paths"][path][method]["responses"][status.to_string()]["content"];
-        let ct = if problem { "application/problem+json" } else { "application/json" };
+        let ct = if problem {
+            "application/problem+json"
+        } else {
+            "application/json"
+        };
         let mut root = convert(&content[ct]["schema"]);
-        assert!(!root.is_null(), "spec has no {ct} schema for {method} {path} {status}");
+        assert!(
+            !root.is_null(),
+            "spec has no {ct} schema for {method} {path} {status}"
+        );
         if let Value::Object(map) = &mut root {
             map.insert("components".into(), self.components.clone());
         }
         let validator = jsonschema::draft7::new(&root).expect("schema compiles");
         let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{method} {path} {status} error body violates the spec: {errors:?}\n{body}");
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status} error body violates the spec: {errors:?}\n{body}"
+        );
     }
 }

@@ -30,7 +30,9 @@ pub fn shared() -> PathBuf {
 
 /// The start instant of every test clock.
 pub fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 2, 10, 10, 0, 0).single().expect("valid instant")
+    Utc.with_ymd_and_hms(2026, 2, 10, 10, 0, 0)
+        .single()
+        .expect("valid instant")
 }
 
 /// The minimal FA(3) invoice of KSEF-API.md §12 with seller, number and issue date filled in.
@@ -72,7 +74,11 @@ pub fn crc8(data: &[u8]) -> u8 {
     data.iter().fold(0u8, |mut crc, &b| {
         crc ^= b;
         for _ in 0..8 {
-            crc = if crc & 0x80 != 0 { (crc << 1) ^ 0x07 } else { crc << 1 };
+            crc = if crc & 0x80 != 0 {
+                (crc << 1) ^ 0x07
+            } else {
+                crc << 1
+            };
         }
         crc
     })
@@ -129,7 +135,11 @@ impl Harness {
     }
 
     /// GET with optional bearer; returns (status, headers, body bytes).
-    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    pub async fn get(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
         let mut request = self.http.get(format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -137,12 +147,19 @@ impl Harness {
         let response = request.send().await.expect("request completes");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        (status, headers, response.bytes().await.expect("body").to_vec())
+        (
+            status,
+            headers,
+            response.bytes().await.expect("body").to_vec(),
+        )
     }
 
     /// POST JSON with optional bearer; returns (status, JSON or Null).
     pub async fn post(&self, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let result = self.try_post(path, token, body, &[]).await.expect("request completes");
+        let result = self
+            .try_post(path, token, body, &[])
+            .await
+            .expect("request completes");
         (result.0, result.2)
     }
 
@@ -177,30 +194,54 @@ impl Harness {
         let (status, _, body) = self.get("/security/public-key-certificates", None).await;
         assert_eq!(status, 200);
         let list: Value = serde_json::from_slice(&body).expect("json");
-        self.contract.check("/security/public-key-certificates", "get", 200, &list);
+        self.contract
+            .check("/security/public-key-certificates", "get", 200, &list);
         let entry = list
             .as_array()
-            .and_then(|a| a.iter().find(|c| c["usage"].as_array().is_some_and(|u| u.contains(&json!(usage)))))
+            .and_then(|a| {
+                a.iter().find(|c| {
+                    c["usage"]
+                        .as_array()
+                        .is_some_and(|u| u.contains(&json!(usage)))
+                })
+            })
             .expect("certificate with usage");
-        let der = STANDARD.decode(entry["certificate"].as_str().expect("certificate")).expect("b64");
+        let der = STANDARD
+            .decode(entry["certificate"].as_str().expect("certificate"))
+            .expect("b64");
         let cert = x509_cert::Certificate::from_der(&der).expect("X.509 DER");
-        let spki = cert.tbs_certificate.subject_public_key_info.to_der().expect("spki");
+        let spki = cert
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .expect("spki");
         // The ids are derived the documented way: SHA-256 of the SPKI DER and of the certificate DER.
         assert_eq!(entry["publicKeyId"], json!(sha_b64(&spki)));
         assert_eq!(entry["certificateId"], json!(sha_b64(&der)));
         let public = RsaPublicKey::from_public_key_der(&spki).expect("RSA key");
-        (entry["publicKeyId"].as_str().expect("id").to_string(), public)
+        (
+            entry["publicKeyId"].as_str().expect("id").to_string(),
+            public,
+        )
     }
 
     /// Starts a token authentication: (referenceNumber, authenticationToken).
     pub async fn start_auth(&self, nip: &str, token: &str) -> (String, String) {
         let (status, challenge) = self.post("/auth/challenge", None, None).await;
         assert_eq!(status, 200);
-        self.contract.check("/auth/challenge", "post", 200, &challenge);
+        self.contract
+            .check("/auth/challenge", "post", 200, &challenge);
         let (key_id, key) = self.key("KsefTokenEncryption").await;
-        let plain = format!("{token}|{}", challenge["timestampMs"].as_i64().expect("timestampMs"));
+        let plain = format!(
+            "{token}|{}",
+            challenge["timestampMs"].as_i64().expect("timestampMs")
+        );
         let encrypted = key
-            .encrypt(&mut rand::thread_rng(), Oaep::new::<Sha256>(), plain.as_bytes())
+            .encrypt(
+                &mut rand::thread_rng(),
+                Oaep::new::<Sha256>(),
+                plain.as_bytes(),
+            )
             .expect("encrypts");
         let (status, init) = self
             .post(
@@ -215,7 +256,10 @@ impl Harness {
         self.contract.check("/auth/ksef-token", "post", 202, &init);
         (
             init["referenceNumber"].as_str().expect("ref").to_string(),
-            init["authenticationToken"]["token"].as_str().expect("token").to_string(),
+            init["authenticationToken"]["token"]
+                .as_str()
+                .expect("token")
+                .to_string(),
         )
     }
 
@@ -223,16 +267,27 @@ impl Harness {
     pub async fn authenticate(&self) -> (String, String) {
         let (reference, auth_token) = self.start_auth(NIP, TOKEN).await;
         self.advance_ms(PROCESSING_MS);
-        let (status, _, body) = self.get(&format!("/auth/{reference}"), Some(&auth_token)).await;
+        let (status, _, body) = self
+            .get(&format!("/auth/{reference}"), Some(&auth_token))
+            .await;
         assert_eq!(status, 200);
         let body: Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(body["status"]["code"], 200, "{body}");
-        let (status, tokens) = self.post("/auth/token/redeem", Some(&auth_token), None).await;
+        let (status, tokens) = self
+            .post("/auth/token/redeem", Some(&auth_token), None)
+            .await;
         assert_eq!(status, 200, "{tokens}");
-        self.contract.check("/auth/token/redeem", "post", 200, &tokens);
+        self.contract
+            .check("/auth/token/redeem", "post", 200, &tokens);
         (
-            tokens["accessToken"]["token"].as_str().expect("access").to_string(),
-            tokens["refreshToken"]["token"].as_str().expect("refresh").to_string(),
+            tokens["accessToken"]["token"]
+                .as_str()
+                .expect("access")
+                .to_string(),
+            tokens["refreshToken"]["token"]
+                .as_str()
+                .expect("refresh")
+                .to_string(),
         )
     }
 
@@ -250,9 +305,12 @@ impl Harness {
     pub async fn open_online(&self, access: &str, key: &[u8; 32], iv: &[u8; 16]) -> String {
         let body = json!({"formCode": {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
             "encryption": self.encryption(key, iv).await});
-        let (status, opened) = self.post("/sessions/online", Some(access), Some(body)).await;
+        let (status, opened) = self
+            .post("/sessions/online", Some(access), Some(body))
+            .await;
         assert_eq!(status, 201, "{opened}");
-        self.contract.check("/sessions/online", "post", 201, &opened);
+        self.contract
+            .check("/sessions/online", "post", 201, &opened);
         opened["referenceNumber"].as_str().expect("ref").to_string()
     }
 
@@ -265,11 +323,25 @@ impl Harness {
     }
 
     /// Sends an invoice; returns its reference.
-    pub async fn send(&self, access: &str, session: &str, key: &[u8; 32], iv: &[u8; 16], xml: &[u8]) -> String {
+    pub async fn send(
+        &self,
+        access: &str,
+        session: &str,
+        key: &[u8; 32],
+        iv: &[u8; 16],
+        xml: &[u8],
+    ) -> String {
         let path = format!("/sessions/online/{session}/invoices");
-        let (status, sent) = self.post(&path, Some(access), Some(Self::send_body(key, iv, xml))).await;
+        let (status, sent) = self
+            .post(&path, Some(access), Some(Self::send_body(key, iv, xml)))
+            .await;
         assert_eq!(status, 202, "{sent}");
-        self.contract.check("/sessions/online/{referenceNumber}/invoices", "post", 202, &sent);
+        self.contract.check(
+            "/sessions/online/{referenceNumber}/invoices",
+            "post",
+            202,
+            &sent,
+        );
         sent["referenceNumber"].as_str().expect("ref").to_string()
     }
 
