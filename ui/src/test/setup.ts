@@ -15,5 +15,6 @@ Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
 
 afterEach(() => {
   cleanup();
-  location.hash = '';
+  // replaceState, not location.hash: no late hashchange event may reach the next test.
+  history.replaceState(null, '', '#');
 });
