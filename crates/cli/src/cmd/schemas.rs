@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use dictionary::{Dictionary, Lang};
 use fa3::schemas::{FileState, SchemaStatus, SourceUrls};
 use serde::Serialize;
 
-use crate::{schema_dir, Outcome};
+use crate::{lang, schema_dir, Outcome};
 
 /// A schema file is tens of kilobytes; anything this large is not one, so stop reading.
 const DOWNLOAD_BYTES_MAX: u64 = 10_000_000;
@@ -41,11 +42,12 @@ pub enum Command {
 
 /// Runs a `schemas` subcommand: `Negative` when a file is not in place or the download failed.
 pub fn run(command: Command) -> anyhow::Result<Outcome> {
+    let lang = lang::choose(None, |name| std::env::var(name).ok());
     match command {
         Command::Status { schemas, json } => {
             let dir = schema_dir::locate(schemas.as_deref())?;
             let status = fa3::schemas::verify_dir(&dir);
-            print_status(&status, json)?;
+            print_status(&status, json, lang)?;
             Ok(outcome(&status))
         }
         Command::Fetch { dest, base_url } => {
@@ -60,15 +62,15 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
             let download = |url: &str| download(&client, url);
             match fa3::schemas::fetch_into(&dir, &sources, &download) {
                 Ok(status) => {
-                    print_status(&status, false)?;
+                    print_status(&status, false, lang)?;
                     Ok(outcome(&status))
                 }
                 Err(error) => {
-                    eprintln!(
-                        "ksef-desk-cli: {} ({}); nothing was written",
-                        error,
-                        error.code()
-                    );
+                    // fetch_into writes nothing unless every file verified; the entry says so.
+                    let entry = Dictionary::builtin().describe(error.code(), lang);
+                    eprintln!("ksef-desk-cli: {} ({})", entry.title, error.code());
+                    eprintln!("  {}", entry.action);
+                    eprintln!("  {error}");
                     Ok(Outcome::Negative)
                 }
             }
@@ -140,7 +142,7 @@ fn state_name(state: &FileState) -> &'static str {
     }
 }
 
-fn print_status(status: &SchemaStatus, json: bool) -> anyhow::Result<()> {
+fn print_status(status: &SchemaStatus, json: bool, lang: Lang) -> anyhow::Result<()> {
     if json {
         let files = status
             .files
@@ -167,9 +169,19 @@ fn print_status(status: &SchemaStatus, json: bool) -> anyhow::Result<()> {
         })?;
         println!("{line}");
     } else {
+        let dictionary = Dictionary::builtin();
         println!("{}", status.dir.display());
         for file in &status.files {
-            println!("  {:<14} {}", state_name(&file.state), file.file.path);
+            let entry = dictionary.describe(file.state.code(), lang);
+            println!(
+                "  {:<14} {}: {}",
+                state_name(&file.state),
+                file.file.path,
+                entry.title
+            );
+        }
+        if let Some(problem) = status.files.iter().find(|f| f.state != FileState::Ok) {
+            println!("{}", dictionary.describe(problem.state.code(), lang).action);
         }
     }
     Ok(())

@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::Path;
 
+use dictionary::{Dictionary, Lang};
+
 use crate::common::{cli, json_lines, mirror_files, schemas, serve, stderr};
 
 fn files_under(dir: &Path) -> Vec<String> {
@@ -163,4 +165,27 @@ fn a_missing_file_on_the_mirror_fails_and_writes_nothing() {
         stderr(&output)
     );
     assert_eq!(files_under(dest.path()), Vec::<String>::new());
+}
+
+#[test]
+fn the_status_table_explains_each_state_in_the_users_language() {
+    let home = tempfile::tempdir().expect("home");
+    let empty = tempfile::tempdir().expect("dir");
+    let output = cli(home.path())
+        .env("LANG", "en_US.UTF-8")
+        .args(["schemas", "status", "--schemas"])
+        .arg(empty.path())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let missing = Dictionary::builtin()
+        .get("schemas.missing", Lang::En)
+        .expect("entry");
+    let text = crate::common::stdout(&output);
+    assert_eq!(
+        text.matches(missing.title).count(),
+        fa3::schemas::SCHEMA_FILES.len(),
+        "{text}"
+    );
+    assert!(text.contains(missing.action), "{text}");
 }
