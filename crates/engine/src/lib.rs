@@ -12,6 +12,7 @@ pub mod clock;
 pub mod fa3_validator;
 pub mod import;
 pub mod limiter;
+pub mod outcome;
 pub mod rng;
 pub mod state;
 pub mod store;

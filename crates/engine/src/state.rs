@@ -172,7 +172,7 @@ pub struct Change<'a> {
     pub code: Option<&'a str>,
     /// Free text for people; never contains credentials.
     pub detail: Option<&'a str>,
-    /// When a `Queued` invoice becomes due; `None` means immediately.
+    /// When a `Queued` invoice becomes due, or a `Sent` one is next polled; `None` means now.
     pub next_attempt_at: Option<i64>,
     /// KSeF session reference, kept once known.
     pub ksef_session_ref: Option<&'a str>,
@@ -261,8 +261,9 @@ pub(crate) fn apply(
             what: "a lease is given exactly when entering sending",
         });
     }
-    let next_attempt_at =
-        (change.to == SubmissionState::Queued).then(|| change.next_attempt_at.unwrap_or(now_ms));
+    // Queued: when the next send is due; sent: when to poll for the verdict.
+    let next_attempt_at = matches!(change.to, SubmissionState::Queued | SubmissionState::Sent)
+        .then(|| change.next_attempt_at.unwrap_or(now_ms));
     let keeps_error = matches!(
         change.to,
         SubmissionState::Queued | SubmissionState::Rejected | SubmissionState::NeedsAttention

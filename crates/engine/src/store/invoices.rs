@@ -349,6 +349,50 @@ impl Store {
         Ok(applied)
     }
 
+    /// Sent invoices of `company` whose next status poll is due, oldest due first, with their
+    /// current fencing token. Polling is idempotent, so no lease is taken: if two pollers race,
+    /// the fence lets only the first verdict land.
+    pub fn due_for_poll(
+        &self,
+        company: CompanyId,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let due = ids(
+            self.conn(),
+            "SELECT id, fence FROM invoices
+             WHERE company_id = ?1 AND state = 'sent' AND next_attempt_at <= ?2
+             ORDER BY next_attempt_at, id LIMIT ?3",
+            params![company.0, now_ms, i64::try_from(limit).unwrap_or(i64::MAX)],
+        )?;
+        Ok(due
+            .into_iter()
+            .map(|(id, fence)| Claimed { id, fence })
+            .collect())
+    }
+
+    /// Moves a sent invoice's next poll to `at_ms`. Not a state change, so no event; fenced like
+    /// every worker write.
+    pub fn reschedule_poll(
+        &mut self,
+        claim: Claimed,
+        at_ms: i64,
+        now_ms: i64,
+    ) -> Result<Applied, StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE invoices SET next_attempt_at = ?1, updated_at = ?2
+             WHERE id = ?3 AND fence = ?4 AND state = 'sent'",
+            params![at_ms, now_ms, claim.id.0, claim.fence.0],
+        )?;
+        Ok(if changed == 1 {
+            Applied::Done {
+                from: SubmissionState::Sent,
+            }
+        } else {
+            Applied::Stale
+        })
+    }
+
     /// A person's or the reconciler's decision; invalidates any worker's claim on the invoice.
     pub fn apply_override(
         &mut self,

@@ -543,3 +543,39 @@ fn unknown_stored_state_reads_as_corruption_not_a_guess() {
     let listed = store.list_invoices(&InvoiceFilter::all(company));
     assert_eq!(listed.unwrap_err().code(), "engine.store_corrupt");
 }
+
+#[test]
+fn sent_invoices_are_polled_when_due_and_rescheduling_is_fenced() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let claim = store
+        .claim_ready(company, 0, 1, LEASE_MS, "w")
+        .unwrap()
+        .claimed[0];
+    let mut change = sent("EE-1");
+    change.next_attempt_at = Some(2_000);
+    store.apply_fenced(claim, &change, 10).unwrap();
+    assert_eq!(store.invoice(id).unwrap().next_attempt_at, Some(2_000));
+
+    assert!(store.due_for_poll(company, 1_999, 10).unwrap().is_empty());
+    let due = store.due_for_poll(company, 2_000, 10).unwrap();
+    assert_eq!(due, vec![claim], "polling keeps the claim's fence");
+
+    let moved = store.reschedule_poll(claim, 9_000, 2_000).unwrap();
+    assert_eq!(
+        moved,
+        Applied::Done {
+            from: SubmissionState::Sent
+        }
+    );
+    assert!(store.due_for_poll(company, 8_999, 10).unwrap().is_empty());
+
+    // A person overrides (e.g. marks it for attention); the poller's reschedule is now stale.
+    let hold = Change::to(SubmissionState::NeedsAttention, Actor::User);
+    store.apply_override(id, &hold, 3_000).unwrap();
+    assert_eq!(
+        store.reschedule_poll(claim, 4_000, 3_000).unwrap(),
+        Applied::Stale
+    );
+    assert_eq!(store.invoice(id).unwrap().next_attempt_at, None);
+}
