@@ -50,24 +50,23 @@ impl RawParty {
         }
     }
 
-    /// Sets the field named by the last path segment; false when it is not an id field.
-    fn set(&mut self, field: &str, value: Captured) -> bool {
+    /// Sets the identification field `field`; other children are ignored.
+    fn set(&mut self, field: &[u8], value: impl Fn() -> Captured) {
         let slot = match field {
-            "NIP" => &mut self.nip,
-            "IDWew" => &mut self.internal_id,
-            "KodUE" => &mut self.eu_country,
-            "NrVatUE" => &mut self.eu_vat,
-            "KodKraju" => &mut self.country,
-            "NrID" => &mut self.other_id,
-            "Nazwa" => &mut self.name,
-            "BrakID" => {
+            b"NIP" => &mut self.nip,
+            b"IDWew" => &mut self.internal_id,
+            b"KodUE" => &mut self.eu_country,
+            b"NrVatUE" => &mut self.eu_vat,
+            b"KodKraju" => &mut self.country,
+            b"NrID" => &mut self.other_id,
+            b"Nazwa" => &mut self.name,
+            b"BrakID" => {
                 self.no_id = true;
-                return true;
+                return;
             }
-            _ => return false,
+            _ => return,
         };
-        *slot = Some(value);
-        true
+        *slot = Some(value());
     }
 }
 
@@ -109,67 +108,121 @@ pub(crate) struct Capture {
     pub has_attachment: bool,
 }
 
+/// Which party a `DaneIdentyfikacyjne` block belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Seller,
+    Buyer,
+    Third,
+    Authorized,
+}
+
+/// Where an element sits, as far as the summary cares. Tracking this per element replaces
+/// string paths: each start costs one match on the local name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The FA(3) root.
+    Faktura,
+    /// `Podmiot1`, `Podmiot2`, `Podmiot3` or `PodmiotUpowazniony`.
+    Party(Role),
+    /// Its `DaneIdentyfikacyjne`.
+    PartyIds(Role),
+    /// `Fa`.
+    Fa,
+    /// A `Fa/FaWiersz` line.
+    Line,
+    /// A child of `DaneIdentyfikacyjne`, `Fa` or `FaWiersz`: its text may be a summary field.
+    Field(FieldParent),
+    /// Anything else.
+    Other,
+}
+
+/// The parent of a [`Scope::Field`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldParent {
+    Party(Role),
+    Fa,
+    Line,
+}
+
+impl Scope {
+    /// The scope of an FA(3)-namespace child named `local` of an element in scope `self`.
+    pub fn child(self, local: &[u8]) -> Scope {
+        match (self, local) {
+            (Scope::Faktura, b"Podmiot1") => Scope::Party(Role::Seller),
+            (Scope::Faktura, b"Podmiot2") => Scope::Party(Role::Buyer),
+            (Scope::Faktura, b"Podmiot3") => Scope::Party(Role::Third),
+            (Scope::Faktura, b"PodmiotUpowazniony") => Scope::Party(Role::Authorized),
+            (Scope::Faktura, b"Fa") => Scope::Fa,
+            (Scope::Party(role), b"DaneIdentyfikacyjne") => Scope::PartyIds(role),
+            (Scope::PartyIds(role), _) => Scope::Field(FieldParent::Party(role)),
+            (Scope::Fa, b"FaWiersz") => Scope::Line,
+            (Scope::Fa, _) => Scope::Field(FieldParent::Fa),
+            (Scope::Line, _) => Scope::Field(FieldParent::Line),
+            _ => Scope::Other,
+        }
+    }
+}
+
 impl Capture {
-    /// Called when an element starts, with its full path.
-    pub fn start(&mut self, path: &str, offset: usize) {
-        match path {
-            "/Faktura/Podmiot3" => self.third_parties.push(RawParty::default()),
-            "/Faktura/Fa/FaWiersz" => self.lines.push(RawLine {
+    /// Called when an FA(3) element in `parent` starts.
+    pub fn start(&mut self, parent: Scope, local: &[u8], offset: usize) {
+        match (parent, local) {
+            (Scope::Faktura, b"Podmiot3") => self.third_parties.push(RawParty::default()),
+            (Scope::Faktura, b"Zalacznik") => self.has_attachment = true,
+            (Scope::Fa, b"FaWiersz") => self.lines.push(RawLine {
                 offset,
                 ..RawLine::default()
             }),
-            "/Faktura/Zalacznik" => self.has_attachment = true,
             _ => {}
         }
     }
 
-    /// Called when an element ends, with its full path and its (unescaped) text.
-    pub fn end(&mut self, path: &str, text: &str, offset: usize) {
-        let Some(rest) = path.strip_prefix("/Faktura/") else {
-            return;
-        };
+    /// Called when a field element ends, with its (unescaped) text.
+    pub fn field(&mut self, parent: FieldParent, local: &[u8], text: &str, offset: usize) {
         let captured = || Captured {
             text: collapse_whitespace(text),
             offset,
         };
-        if let Some(field) = rest.strip_prefix("Fa/") {
-            self.fa_field(field, text, offset, captured);
-        } else if let Some(field) = rest.strip_prefix("Podmiot1/DaneIdentyfikacyjne/") {
-            self.seller.set(field, captured());
-        } else if let Some(field) = rest.strip_prefix("Podmiot2/DaneIdentyfikacyjne/") {
-            self.buyer.set(field, captured());
-        } else if let Some(field) = rest.strip_prefix("Podmiot3/DaneIdentyfikacyjne/") {
-            if let Some(party) = self.third_parties.last_mut() {
-                party.set(field, captured());
+        match parent {
+            FieldParent::Fa => self.fa_field(local, text, offset, captured),
+            FieldParent::Line => {
+                if let Some(line) = self.lines.last_mut() {
+                    line_amount(line, local, text);
+                }
             }
-        } else if rest == "PodmiotUpowazniony/DaneIdentyfikacyjne/NIP" {
-            self.authorized.nip = Some(captured());
+            FieldParent::Party(Role::Seller) => self.seller.set(local, captured),
+            FieldParent::Party(Role::Buyer) => self.buyer.set(local, captured),
+            FieldParent::Party(Role::Third) => {
+                if let Some(party) = self.third_parties.last_mut() {
+                    party.set(local, captured);
+                }
+            }
+            FieldParent::Party(Role::Authorized) => {
+                if local == b"NIP" {
+                    self.authorized.nip = Some(captured());
+                }
+            }
         }
     }
 
     fn fa_field(
         &mut self,
-        field: &str,
+        field: &[u8],
         text: &str,
         offset: usize,
         captured: impl Fn() -> Captured,
     ) {
         let amount = || parse_decimal(text).map(|value| CapturedAmount { value, offset });
         match field {
-            "KodWaluty" => self.currency = Some(captured()),
-            "P_1" => self.issue_date = Some(captured()),
-            "P_2" => self.number = Some(captured()),
-            "RodzajFaktury" => self.invoice_kind = Some(captured()),
-            "P_15" => self.gross = amount(),
+            b"KodWaluty" => self.currency = Some(captured()),
+            b"P_1" => self.issue_date = Some(captured()),
+            b"P_2" => self.number = Some(captured()),
+            b"RodzajFaktury" => self.invoice_kind = Some(captured()),
+            b"P_15" => self.gross = amount(),
             f if is_net_field(f) => self.net.extend(amount()),
             f if is_vat_field(f) => self.vat.extend(amount()),
-            _ => {
-                if let (Some(line_field), Some(line)) =
-                    (field.strip_prefix("FaWiersz/"), self.lines.last_mut())
-                {
-                    line_amount(line, line_field, text);
-                }
-            }
+            _ => {}
         }
     }
 
@@ -210,43 +263,46 @@ impl Capture {
 }
 
 /// Net fields counted into `P_15`: `P_13_1`..`P_13_11` including `P_13_6_1..3` (FA(3) XSD).
-fn is_net_field(field: &str) -> bool {
+fn is_net_field(field: &[u8]) -> bool {
     matches!(
         field,
-        "P_13_1"
-            | "P_13_2"
-            | "P_13_3"
-            | "P_13_4"
-            | "P_13_5"
-            | "P_13_6_1"
-            | "P_13_6_2"
-            | "P_13_6_3"
-            | "P_13_7"
-            | "P_13_8"
-            | "P_13_9"
-            | "P_13_10"
-            | "P_13_11"
+        b"P_13_1"
+            | b"P_13_2"
+            | b"P_13_3"
+            | b"P_13_4"
+            | b"P_13_5"
+            | b"P_13_6_1"
+            | b"P_13_6_2"
+            | b"P_13_6_3"
+            | b"P_13_7"
+            | b"P_13_8"
+            | b"P_13_9"
+            | b"P_13_10"
+            | b"P_13_11"
     )
 }
 
 /// VAT fields counted into `P_15`. The `P_14_xW` fields are the same tax converted to PLN for
 /// foreign-currency invoices, so they are not part of the invoice-currency total.
-fn is_vat_field(field: &str) -> bool {
-    matches!(field, "P_14_1" | "P_14_2" | "P_14_3" | "P_14_4" | "P_14_5")
+fn is_vat_field(field: &[u8]) -> bool {
+    matches!(
+        field,
+        b"P_14_1" | b"P_14_2" | b"P_14_3" | b"P_14_4" | b"P_14_5"
+    )
 }
 
-fn line_amount(line: &mut RawLine, field: &str, text: &str) {
+fn line_amount(line: &mut RawLine, field: &[u8], text: &str) {
     let slot = match field {
-        "NrWierszaFa" => {
+        b"NrWierszaFa" => {
             line.number = Some(collapse_whitespace(text));
             return;
         }
-        "P_8B" => &mut line.quantity,
-        "P_9A" => &mut line.unit_net,
-        "P_9B" => &mut line.unit_gross,
-        "P_10" => &mut line.discount,
-        "P_11" => &mut line.net,
-        "P_11A" => &mut line.gross,
+        b"P_8B" => &mut line.quantity,
+        b"P_9A" => &mut line.unit_net,
+        b"P_9B" => &mut line.unit_gross,
+        b"P_10" => &mut line.discount,
+        b"P_11" => &mut line.net,
+        b"P_11A" => &mut line.gross,
         _ => return,
     };
     *slot = parse_decimal(text);

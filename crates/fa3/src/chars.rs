@@ -50,12 +50,38 @@ pub(crate) fn report(
     }
 }
 
+/// Bytes after which a closer look is needed: ASCII controls (other than tab, LF, CR) and DEL,
+/// plus the lead bytes of every encoded problem: `C2` (U+0080–U+009F), `ED` (surrogates, never
+/// valid UTF-8 anyway), `EF` (U+FDD0–U+FDEF, U+FFFE, U+FFFF) and `F0`–`F4` (planes 1–16).
+/// Everything else (printable ASCII, most letters) is skipped with one table lookup.
+const NEEDS_LOOK: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = !matches!(b, 0x09 | 0x0A | 0x0D);
+        b += 1;
+    }
+    table[0x7F] = true;
+    table[0xC2] = true;
+    table[0xEF] = true;
+    let mut lead = 0xF0;
+    while lead <= 0xF4 {
+        table[lead] = true;
+        lead += 1;
+    }
+    table
+};
+
 /// Checks every literal character of the document and every invalid UTF-8 sequence.
 ///
 /// `base` is the offset of `bytes` in the whole input (after a skipped BOM). Returns whether the
 /// bytes were valid UTF-8.
 pub(crate) fn scan_literal_chars(sink: &mut FindingSink<'_>, bytes: &[u8], base: usize) -> bool {
-    let mut valid_utf8 = true;
+    // The common case, valid UTF-8, takes the fast validator and one table-driven pass.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        scan_str(sink, text, base);
+        return true;
+    }
     let mut offset = base;
     for chunk in bytes.utf8_chunks() {
         let valid = chunk.valid();
@@ -63,7 +89,6 @@ pub(crate) fn scan_literal_chars(sink: &mut FindingSink<'_>, bytes: &[u8], base:
         offset += valid.len();
         let invalid = chunk.invalid();
         if !invalid.is_empty() {
-            valid_utf8 = false;
             sink.error(
                 FindingCode::XmlInvalidUtf8,
                 format!("invalid UTF-8 sequence at byte offset {offset}"),
@@ -72,43 +97,70 @@ pub(crate) fn scan_literal_chars(sink: &mut FindingSink<'_>, bytes: &[u8], base:
             offset += invalid.len();
         }
     }
-    valid_utf8
+    false
 }
 
 fn scan_str(sink: &mut FindingSink<'_>, s: &str, base: usize) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Fast path: plain printable ASCII and the three whitespace controls.
-        let b = bytes[i];
-        if b < 0x80 {
-            if (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F {
-                report(
-                    sink,
-                    u32::from(b),
-                    classify(u32::from(b)),
-                    "literal",
-                    base + i,
-                );
+        // Eight bytes at a time: skip a word whose bytes are all printable ASCII.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(word);
+            if all_printable_ascii(u64::from_le_bytes(eight)) {
+                i += 8;
+                continue;
             }
-            i += 1;
-            continue;
         }
-        // A multi-byte character: `s` is valid UTF-8, so decoding from a char boundary works.
-        match s.get(i..).and_then(|rest| rest.chars().next()) {
-            Some(c) => {
-                let cp = u32::from(c);
-                report(sink, cp, classify(cp), "literal", base + i);
-                i += c.len_utf8();
+        let end = (i + 8).min(bytes.len());
+        while i < end {
+            if !NEEDS_LOOK[usize::from(bytes[i])] {
+                i += 1;
+                continue;
             }
-            None => i += 1,
+            // `i` is a char boundary: every flagged byte is ASCII or a lead byte.
+            match s.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) => {
+                    let cp = u32::from(c);
+                    report(sink, cp, classify(cp), "literal", base + i);
+                    i += c.len_utf8();
+                }
+                None => i += 1,
+            }
         }
     }
+}
+
+/// Whether every byte of `word` is in 0x20..=0x7E (SWAR: no byte below 0x20, none at or above
+/// 0x7F).
+fn all_printable_ascii(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(0x20 * ONES) & !word & HIGHS;
+    let del_or_above = (word.wrapping_add(ONES) | word) & HIGHS;
+    below_space | del_or_above == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swar_word_check_agrees_with_a_byte_loop() {
+        for b in 0..=255u8 {
+            for pos in [0, 3, 7] {
+                let mut bytes = *b"abcdefgh";
+                bytes[pos] = b;
+                let word = u64::from_le_bytes(bytes);
+                assert_eq!(
+                    all_printable_ascii(word),
+                    (0x20..=0x7E).contains(&b),
+                    "byte {b:#04x} at {pos}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn classifies_the_boundaries_of_every_range() {

@@ -20,6 +20,7 @@ pub mod xsd;
 mod business;
 mod capture;
 mod chars;
+mod ns;
 mod ours;
 mod precheck;
 mod read;

@@ -24,11 +24,15 @@ pub(crate) fn unescape_into(
     ctx: RefContext,
     mut out: Option<&mut String>,
 ) {
+    // Most text is a few bytes of whitespace; a plain scan beats memchr's setup there.
+    if out.is_none() && !raw.contains(&b'&') {
+        return;
+    }
     let mut rest_start = 0;
     while let Some(rel) = memchr::memchr(b'&', &raw[rest_start..]) {
         let amp = rest_start + rel;
         if let Some(out) = out.as_deref_mut() {
-            out.push_str(&String::from_utf8_lossy(&raw[rest_start..amp]));
+            push_text(out, &raw[rest_start..amp]);
         }
         let after = &raw[amp + 1..];
         let Some(semi) = memchr::memchr(b';', after) else {
@@ -72,7 +76,15 @@ pub(crate) fn unescape_into(
         }
     }
     if let Some(out) = out {
-        out.push_str(&String::from_utf8_lossy(&raw[rest_start..]));
+        push_text(out, &raw[rest_start..]);
+    }
+}
+
+/// Appends text; invalid UTF-8 (already reported by the character scan) becomes U+FFFD.
+fn push_text(out: &mut String, raw: &[u8]) {
+    match std::str::from_utf8(raw) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(raw)),
     }
 }
 

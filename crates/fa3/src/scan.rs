@@ -2,12 +2,12 @@
 //! the FA(3) root, and the summary fields, all at once.
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::Reader;
 
-use crate::capture::Capture;
+use crate::capture::{Capture, Scope};
 use crate::code::FindingCode;
 use crate::document::FA3_NAMESPACE;
+use crate::ns::{DeclarationError, Namespaces, Resolution};
 use crate::refs::{self, RefContext};
 use crate::sink::{excerpt, At, FindingSink};
 
@@ -28,12 +28,13 @@ pub(crate) fn scan(sink: &mut FindingSink<'_>, xml: &[u8], base: usize) -> ScanO
         ctx: RefContext {
             doctype_seen: false,
         },
-        depth: 0,
+        open: Vec::with_capacity(16),
+        namespaces: Namespaces::default(),
+        declared: String::new(),
         root_seen: false,
         fa3_root: false,
-        path: String::with_capacity(128),
-        path_lens: Vec::with_capacity(16),
         text: String::new(),
+        collect_text: false,
         capture: Capture::default(),
     };
     let well_formed = scanner.run(sink, xml);
@@ -47,28 +48,29 @@ pub(crate) fn scan(sink: &mut FindingSink<'_>, xml: &[u8], base: usize) -> ScanO
 struct Scanner {
     base: usize,
     ctx: RefContext,
-    depth: usize,
+    /// Open elements, innermost last: their scope and start offset.
+    open: Vec<(Scope, usize)>,
+    namespaces: Namespaces,
+    /// Scratch buffer for an unescaped namespace declaration value.
+    declared: String,
     root_seen: bool,
     fa3_root: bool,
-    /// Path of the current element, e.g. `/Faktura/Fa/P_1`; elements outside the FA(3)
-    /// namespace appear as `{}Name` so they never match a captured field.
-    path: String,
-    path_lens: Vec<usize>,
-    /// Unescaped text of the current element since its last child.
+    /// Unescaped text of the current element, collected only where a summary field may be.
     text: String,
+    collect_text: bool,
     capture: Capture,
 }
 
 impl Scanner {
     /// Returns whether the document was well-formed.
     fn run(&mut self, sink: &mut FindingSink<'_>, xml: &[u8]) -> bool {
-        let mut reader = NsReader::from_reader(xml);
+        let mut reader = Reader::from_reader(xml);
         reader.config_mut().check_comments = true;
         reader.config_mut().check_end_names = true;
         let mut malformed_before = false;
         loop {
             let offset = self.base + offset_of(reader.buffer_position());
-            let (resolved, event) = match reader.read_resolved_event() {
+            let event = match reader.read_event() {
                 Ok(ok) => ok,
                 Err(e) => {
                     let at = self.base + offset_of(reader.error_position());
@@ -81,10 +83,10 @@ impl Scanner {
                 }
             };
             let ok = match event {
-                Event::Start(e) => self.start(sink, &resolved, &e, offset, false),
-                Event::Empty(e) => self.start(sink, &resolved, &e, offset, true),
-                Event::End(_) => {
-                    self.end(offset);
+                Event::Start(e) => self.start(sink, &e, offset, false),
+                Event::Empty(e) => self.start(sink, &e, offset, true),
+                Event::End(e) => {
+                    self.end(e.local_name().as_ref());
                     true
                 }
                 Event::Text(t) => self.text(sink, &t, offset),
@@ -118,31 +120,27 @@ impl Scanner {
     fn start(
         &mut self,
         sink: &mut FindingSink<'_>,
-        resolved: &ResolveResult<'_>,
         e: &BytesStart<'_>,
         offset: usize,
         empty: bool,
     ) -> bool {
         let mut ok = self.attributes(sink, e, offset);
-        let in_fa3 = match resolved {
-            ResolveResult::Bound(ns) => ns.as_ref() == FA3_NAMESPACE.as_bytes(),
-            ResolveResult::Unbound => false,
-            ResolveResult::Unknown(prefix) => {
+        let qname = e.name();
+        let (resolution, local) = self.namespaces.resolve_element(qname.as_ref());
+        let in_fa3 = match resolution {
+            Resolution::Bound(ns) => ns == FA3_NAMESPACE.as_bytes(),
+            Resolution::NoNamespace => false,
+            Resolution::UnknownPrefix => {
                 sink.error(
                     FindingCode::XmlMalformed,
-                    format!(
-                        "unbound namespace prefix '{}'",
-                        excerpt(prefix)
-                    ),
+                    format!("unbound namespace prefix in '{}'", excerpt(qname.as_ref())),
                     At::offset(offset),
                 );
                 ok = false;
                 false
             }
         };
-        let local = e.local_name();
-        let local = String::from_utf8_lossy(local.as_ref());
-        if self.depth == 0 {
+        if self.open.is_empty() {
             if self.root_seen {
                 sink.error(
                     FindingCode::XmlMalformed,
@@ -152,51 +150,52 @@ impl Scanner {
                 ok = false;
             } else {
                 self.root_seen = true;
-                self.fa3_root = in_fa3 && local == "Faktura";
+                self.fa3_root = in_fa3 && local == b"Faktura";
                 if !self.fa3_root {
-                    let ns = match resolved {
-                        ResolveResult::Bound(ns) => {
-                            excerpt(ns.as_ref())
-                        }
+                    let ns = match resolution {
+                        Resolution::Bound(ns) => excerpt(ns),
                         _ => String::new(),
                     };
                     sink.error(
                         FindingCode::SchemaWrongRoot,
                         format!(
                             "root element is '{}' in namespace '{ns}'; expected 'Faktura' in '{FA3_NAMESPACE}'",
-                            excerpt(local.as_bytes())
+                            excerpt(local)
                         ),
                         At::offset(offset),
                     );
                 }
             }
         }
-        self.path_lens.push(self.path.len());
-        self.path.push('/');
-        if !in_fa3 {
-            self.path.push_str("{}");
-        }
-        self.path.push_str(&local);
-        self.depth += 1;
+        let scope = match self.open.last() {
+            _ if !in_fa3 => Scope::Other,
+            Some(&(parent, _)) => {
+                if self.fa3_root {
+                    self.capture.start(parent, local, offset);
+                }
+                parent.child(local)
+            }
+            None if self.fa3_root => Scope::Faktura,
+            None => Scope::Other,
+        };
+        self.open.push((scope, offset));
         self.text.clear();
-        if self.fa3_root {
-            self.capture.start(&self.path, offset);
-        }
+        self.collect_text = matches!(scope, Scope::Field(_));
         if empty {
-            self.end(offset);
+            self.end(local);
         }
         ok
     }
 
-    fn end(&mut self, offset: usize) {
-        if self.fa3_root {
-            self.capture.end(&self.path, &self.text, offset);
+    /// Closes the innermost element (`local` is its name; quick-xml checked it matches).
+    fn end(&mut self, local: &[u8]) {
+        if let Some((Scope::Field(parent), offset)) = self.open.pop() {
+            self.capture.field(parent, local, &self.text, offset);
         }
+        self.namespaces.close(self.open.len());
         self.text.clear();
-        if let Some(len) = self.path_lens.pop() {
-            self.path.truncate(len);
-        }
-        self.depth = self.depth.saturating_sub(1);
+        // Back in the parent, whose text (whitespace between children) nobody needs.
+        self.collect_text = false;
     }
 
     fn attributes(
@@ -205,19 +204,12 @@ impl Scanner {
         e: &BytesStart<'_>,
         offset: usize,
     ) -> bool {
+        // Declarations on an element apply to the element itself and to its attributes.
+        let depth = self.open.len() + 1;
+        let mut prefixed = false;
         for attr in e.attributes() {
-            match attr {
-                Ok(a) => {
-                    if memchr::memchr(b'<', &a.value).is_some() {
-                        sink.error(
-                            FindingCode::XmlMalformed,
-                            "'<' is not allowed in an attribute value",
-                            At::offset(offset),
-                        );
-                        return false;
-                    }
-                    refs::unescape_into(sink, &a.value, offset, self.ctx, None);
-                }
+            let a = match attr {
+                Ok(a) => a,
                 Err(err) => {
                     sink.error(
                         FindingCode::XmlMalformed,
@@ -226,13 +218,59 @@ impl Scanner {
                     );
                     return false;
                 }
+            };
+            if a.value.contains(&b'<') {
+                sink.error(
+                    FindingCode::XmlMalformed,
+                    "'<' is not allowed in an attribute value",
+                    At::offset(offset),
+                );
+                return false;
+            }
+            let key = a.key.as_ref();
+            if key.starts_with(b"xmlns") {
+                self.declared.clear();
+                refs::unescape_into(sink, &a.value, offset, self.ctx, Some(&mut self.declared));
+                let declared = self.declared.as_bytes();
+                if let Err(why) = self.namespaces.declare(key, declared, depth) {
+                    let what = match why {
+                        DeclarationError::EmptyPrefixedBinding => "a prefix cannot be bound to ''",
+                        DeclarationError::ReservedPrefix => "reserved prefix redeclared",
+                    };
+                    sink.error(
+                        FindingCode::XmlMalformed,
+                        format!("bad namespace declaration '{}': {what}", excerpt(key)),
+                        At::offset(offset),
+                    );
+                    return false;
+                }
+            } else {
+                prefixed |= key.contains(&b':');
+                refs::unescape_into(sink, &a.value, offset, self.ctx, None);
+            }
+        }
+        if !prefixed {
+            return true;
+        }
+        // Attribute prefixes can only be judged once every declaration on the element is in.
+        for a in e.attributes().flatten() {
+            if !self.namespaces.attribute_prefix_known(a.key.as_ref()) {
+                sink.error(
+                    FindingCode::XmlMalformed,
+                    format!(
+                        "unbound namespace prefix in attribute '{}'",
+                        excerpt(a.key.as_ref())
+                    ),
+                    At::offset(offset),
+                );
+                return false;
             }
         }
         true
     }
 
     fn text(&mut self, sink: &mut FindingSink<'_>, raw: &[u8], offset: usize) -> bool {
-        if memchr::memmem::find(raw, b"]]>").is_some() {
+        if contains_cdata_end(raw) {
             sink.error(
                 FindingCode::XmlMalformed,
                 "']]>' is not allowed in text",
@@ -240,15 +278,16 @@ impl Scanner {
             );
             return false;
         }
-        if self.depth == 0 {
+        if self.open.is_empty() {
             return self.outside_root(sink, raw, offset);
         }
-        refs::unescape_into(sink, raw, offset, self.ctx, Some(&mut self.text));
+        let out = self.collect_text.then_some(&mut self.text);
+        refs::unescape_into(sink, raw, offset, self.ctx, out);
         true
     }
 
     fn cdata(&mut self, sink: &mut FindingSink<'_>, raw: &[u8], offset: usize) -> bool {
-        if self.depth == 0 {
+        if self.open.is_empty() {
             sink.error(
                 FindingCode::XmlMalformed,
                 "CDATA section outside the root element",
@@ -256,7 +295,9 @@ impl Scanner {
             );
             return false;
         }
-        self.text.push_str(&String::from_utf8_lossy(raw));
+        if self.collect_text {
+            self.text.push_str(&String::from_utf8_lossy(raw));
+        }
         true
     }
 
@@ -322,13 +363,12 @@ impl Scanner {
     }
 
     fn eof(&self, sink: &mut FindingSink<'_>, offset: usize) -> bool {
-        if self.depth > 0 {
+        if !self.open.is_empty() {
             sink.error(
                 FindingCode::XmlMalformed,
                 format!(
-                    "document ends inside {} unclosed element(s), innermost at {}",
-                    self.depth,
-                    path_tail(&self.path)
+                    "document ends inside {} unclosed element(s)",
+                    self.open.len()
                 ),
                 At::offset(offset),
             );
@@ -346,13 +386,9 @@ impl Scanner {
     }
 }
 
-/// The last few segments of a path, so a hostile million-deep nesting cannot blow up a message.
-fn path_tail(path: &str) -> &str {
-    const SHOWN_SEGMENTS_MAX: usize = 4;
-    match path.rmatch_indices('/').nth(SHOWN_SEGMENTS_MAX - 1) {
-        Some((i, _)) => &path[i..],
-        None => path,
-    }
+/// Whether `]]>` occurs in `raw`. `>` is rare in text, so look for it and check what precedes.
+fn contains_cdata_end(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'>', raw).any(|i| i >= 2 && raw.get(i - 2..i) == Some(b"]]".as_slice()))
 }
 
 fn offset_of(position: u64) -> usize {
