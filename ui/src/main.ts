@@ -28,5 +28,10 @@ async function createBackend(): Promise<Backend> {
 const target = document.getElementById('app');
 if (target) {
   const backend = await createBackend();
-  mount(App, { target, props: { ctx: createAppContext(backend) } });
+  const ctx = createAppContext(backend);
+  mount(App, { target, props: { ctx } });
+  // Mock only: ?run=import starts a folder import at once (screenshots of progress and summary).
+  if (__MOCK_BACKEND__ && new URLSearchParams(location.search).get('run') === 'import') {
+    void backend.pick_import_folder().then((paths) => ctx.imports.start(paths));
+  }
 }
