@@ -16,6 +16,7 @@ mod error;
 mod invoices;
 mod migrate;
 mod queries;
+mod records;
 
 use std::path::Path;
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use queries::{
     ErrorCount, EventRow, InvoiceFilter, InvoicePage, InvoiceSort, InvoiceSummaryRow, Metrics,
     SortDirection,
 };
+pub use records::{Alert, AlertId, Upo};
 
 /// How long a connection waits for another process's write lock before reporting busy.
 pub const BUSY_TIMEOUT_MS: u64 = 5_000;
