@@ -17,7 +17,7 @@ use crate::{files, lang, schema_dir, Outcome, UsageError};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Target KSeF environment; NIP checksums are errors only on prd, where KSeF checks them.
-    #[arg(long, default_value = "prd", value_parser = parse_env)]
+    #[arg(long, default_value = "prd", value_name = "sandbox|test|demo|prd", value_parser = parse_env)]
     env: Environment,
     /// Folder with the FA(3) schema files (else $KSEF_DESK_SCHEMAS, else the app data folder).
     #[arg(long, value_name = "DIR")]
@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Report language (default: from LC_ALL/LC_MESSAGES/LANG; Polish when they name none).
-    #[arg(long, value_parser = lang::parse_flag)]
+    #[arg(long, value_name = "pl|en", value_parser = lang::parse_flag)]
     lang: Option<Lang>,
     /// Invoice files, or folders searched recursively for *.xml.
     #[arg(required = true, value_name = "PATH")]
