@@ -110,7 +110,7 @@ pub fn summary(tally: Tally, lang: Lang) -> String {
     let invalid = tally.files - tally.valid;
     let xsd = match (lang, tally.xsd_skipped) {
         (Lang::Pl, 0) => String::new(),
-        (Lang::Pl, _) => " Zgodności ze wzorem FA(3) (XSD) nie sprawdzono: brak plików schemy \
+        (Lang::Pl, _) => " Zgodności ze wzorem FA(3) (XSD) nie sprawdzono: brak plików schematu \
                           (pobierz je poleceniem „ksef-desk-cli schemas fetch”)."
             .to_owned(),
         (Lang::En, 0) => String::new(),
