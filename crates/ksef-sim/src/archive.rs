@@ -25,7 +25,7 @@ pub enum UnpackError {
 }
 
 /// Archive format (`compressionType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Compression {
     /// ZIP (default).
     Zip,

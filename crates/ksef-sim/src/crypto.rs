@@ -48,15 +48,32 @@ impl SessionKey {
             .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
             .ok()
     }
+}
 
-    /// Raw key bytes (for persistence).
-    pub fn key_bytes(&self) -> &[u8] {
-        &self.key
+/// Persisted as `{key, iv}` in Base64: the state file holds the session keys so a restarted simulator can
+/// still decrypt parts and invoices of sessions opened before the restart.
+impl serde::Serialize for SessionKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("SessionKey", 2)?;
+        s.serialize_field("key", &STANDARD.encode(self.key))?;
+        s.serialize_field("iv", &STANDARD.encode(self.iv))?;
+        s.end()
     }
+}
 
-    /// Raw IV bytes (for persistence).
-    pub fn iv_bytes(&self) -> &[u8] {
-        &self.iv
+impl<'de> serde::Deserialize<'de> for SessionKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            key: String,
+            iv: String,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let key =
+            b64_decode(&raw.key).ok_or_else(|| serde::de::Error::custom("key is not Base64"))?;
+        let iv = b64_decode(&raw.iv).ok_or_else(|| serde::de::Error::custom("iv is not Base64"))?;
+        SessionKey::new(&key, &iv).ok_or_else(|| serde::de::Error::custom("wrong key or IV length"))
     }
 }
 

@@ -211,6 +211,28 @@ impl KeyRing {
         .collect()
     }
 
+    /// Rebuilds a persisted generation (the keys derive from seed and generation alone).
+    pub fn restore(
+        seed: u64,
+        bits: usize,
+        generation: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Self, KeyError> {
+        let mut ring = Self {
+            seed,
+            bits,
+            generation,
+            current: Vec::new(),
+        };
+        ring.current = ring.build_generation(generation, now)?;
+        Ok(ring)
+    }
+
+    /// Current generation (0 at start, +1 per rotation).
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
     /// Replaces both keys; clients holding the old `publicKeyId` get 21470 from now on.
     pub fn rotate(&mut self, now: DateTime<Utc>) -> Result<(), KeyError> {
         let next = self.generation + 1;

@@ -14,6 +14,7 @@ pub mod faults;
 pub mod ids;
 pub mod keys;
 pub mod limits;
+pub mod persist;
 mod routes;
 pub mod server;
 pub mod state;

@@ -79,7 +79,6 @@ fn limits(spec: &str) -> anyhow::Result<LimitsMode> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    anyhow::ensure!(args.state_dir.is_none(), "--state-dir is not supported yet");
     let config = SimConfig {
         seed: args.seed,
         tokens: args.tokens,
@@ -112,5 +111,6 @@ async fn main() -> anyhow::Result<()> {
         result = task => result.context("server task")?,
         _ = tokio::signal::ctrl_c() => {}
     }
+    sim.save().context("saving state")?;
     Ok(())
 }

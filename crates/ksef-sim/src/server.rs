@@ -12,6 +12,7 @@ use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 use tower::ServiceExt;
@@ -34,6 +35,9 @@ pub enum SimError {
     /// The FA(3) schemas could not be loaded.
     #[error("FA(3) schemas could not be loaded: {0}")]
     Schemas(String),
+    /// Persisted state could not be loaded.
+    #[error(transparent)]
+    State(#[from] crate::persist::PersistError),
     /// Binding or serving failed.
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
@@ -46,7 +50,12 @@ struct Inner {
     state: Mutex<SimState>,
     faults: Mutex<FaultState>,
     root_url: Mutex<Option<String>>,
+    /// Set by every state access when persisting; cleared by each save.
+    dirty: AtomicBool,
 }
+
+/// How often a served simulator writes changed state to the state directory.
+const STATE_FLUSH_INTERVAL_MS: u64 = 250;
 
 /// A running simulator's handle; cheap to clone, shared by every request.
 #[derive(Clone)]
@@ -93,6 +102,12 @@ impl Simulator {
             stats: Stats::default(),
             url_secret,
         };
+        let state = match &config.state_dir {
+            Some(dir) => {
+                crate::persist::load(dir, config.seed, config.rsa_key_bits, now)?.unwrap_or(state)
+            }
+            None => state,
+        };
         let faults = FaultState::new(config.faults.clone(), config.seed);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -102,6 +117,7 @@ impl Simulator {
                 schemas,
                 state: Mutex::new(state),
                 faults: Mutex::new(faults),
+                dirty: AtomicBool::new(false),
             }),
         })
     }
@@ -123,6 +139,19 @@ impl Simulator {
             root.get_or_insert_with(|| format!("http://{local}"))
                 .clone()
         };
+        if self.inner.config.state_dir.is_some() {
+            let sim = self.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_millis(
+                    STATE_FLUSH_INTERVAL_MS,
+                ));
+                loop {
+                    tick.tick().await;
+                    // A failed periodic save is retried on the next tick; `save` reports errors to callers.
+                    let _ = sim.save();
+                }
+            });
+        }
         let router = self.router();
         let sim = self.clone();
         let task = tokio::spawn(async move {
@@ -171,7 +200,25 @@ impl Simulator {
         };
         let mut state = lock(&self.inner.state);
         state.advance(now, &ctx);
+        if config.state_dir.is_some() {
+            self.inner.dirty.store(true, Ordering::Release);
+        }
         f(&mut state, now)
+    }
+
+    /// Writes the state to the state directory if it changed since the last save (no-op without one).
+    pub fn save(&self) -> Result<(), crate::persist::PersistError> {
+        let Some(dir) = &self.inner.config.state_dir else {
+            return Ok(());
+        };
+        let state = lock(&self.inner.state);
+        if self.inner.dirty.swap(false, Ordering::AcqRel) {
+            if let Err(error) = crate::persist::save(dir, &state) {
+                self.inner.dirty.store(true, Ordering::Release);
+                return Err(error);
+            }
+        }
+        Ok(())
     }
 
     /// Fault configuration and draws.

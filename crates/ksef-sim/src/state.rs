@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fa3::SchemaSet;
 use rand_chacha::ChaCha20Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use crate::archive::{unpack, Compression, UnpackError, FILES_MAX};
@@ -28,7 +28,7 @@ pub const AUTH_TOKEN_VALIDITY_MINUTES: i64 = 45;
 pub const SESSION_INVOICES_MAX: usize = 10_000;
 
 /// An issued challenge.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Challenge {
     /// When it was issued.
     pub issued_at: DateTime<Utc>,
@@ -37,7 +37,7 @@ pub struct Challenge {
 }
 
 /// Final result of an authentication operation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AuthResult {
     /// 200.
     Success,
@@ -46,7 +46,7 @@ pub enum AuthResult {
 }
 
 /// One authentication operation (`/auth/{referenceNumber}`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthOp {
     /// Start time.
     pub started: DateTime<Utc>,
@@ -65,7 +65,7 @@ pub struct AuthOp {
 }
 
 /// What a bearer token grants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenKind {
     /// `authenticationToken` for status and redeem.
     Authentication,
@@ -76,7 +76,7 @@ pub enum TokenKind {
 }
 
 /// An issued bearer token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IssuedToken {
     /// Kind.
     pub kind: TokenKind,
@@ -101,7 +101,7 @@ pub struct FormCode {
 }
 
 /// A declared batch part.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PartDecl {
     /// 1-based ordinal.
     pub ordinal: u32,
@@ -112,7 +112,7 @@ pub struct PartDecl {
 }
 
 /// Batch-specific session data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BatchData {
     /// Declared plain archive size.
     pub file_size: u64,
@@ -123,13 +123,14 @@ pub struct BatchData {
     /// Declared parts.
     pub parts: Vec<PartDecl>,
     /// Uploaded encrypted parts by ordinal.
+    #[serde(with = "crate::persist::b64_map")]
     pub uploads: BTreeMap<u32, Vec<u8>>,
     /// Parts must be uploaded before this.
     pub upload_deadline: DateTime<Utc>,
 }
 
 /// Session kind.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum SessionKind {
     /// Interactive.
     Online,
@@ -138,7 +139,7 @@ pub enum SessionKind {
 }
 
 /// Lifecycle of a session.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Phase {
     /// Accepting invoices (100).
     Open,
@@ -159,7 +160,7 @@ pub enum Phase {
 }
 
 /// A session UPO page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UpoPage {
     /// Page reference number.
     pub reference: String,
@@ -168,7 +169,7 @@ pub struct UpoPage {
 }
 
 /// A session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     /// Reference number.
     pub reference: String,
@@ -206,7 +207,7 @@ impl Session {
 }
 
 /// Online or offline invoicing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvoicingMode {
     /// Online.
     Online,
@@ -215,7 +216,7 @@ pub enum InvoicingMode {
 }
 
 /// An accepted invoice's data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Accepted {
     /// KSeF number.
     pub ksef_number: String,
@@ -228,7 +229,7 @@ pub struct Accepted {
 }
 
 /// A refused invoice's data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rejected {
     /// Invoice status code.
     pub code: u16,
@@ -241,7 +242,7 @@ pub struct Rejected {
 }
 
 /// Processing outcome.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Outcome {
     /// Not processed yet.
     Pending,
@@ -252,7 +253,7 @@ pub enum Outcome {
 }
 
 /// An invoice inside a session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Invoice {
     /// Invoice reference number.
     pub reference: String,
@@ -261,6 +262,7 @@ pub struct Invoice {
     /// 1-based position in the session.
     pub ordinal: u32,
     /// Plain XML; `None` when decryption failed.
+    #[serde(with = "crate::persist::b64_opt")]
     pub plain: Option<Vec<u8>>,
     /// Declared (online) or computed (batch) hash of the plain file.
     pub invoice_hash: String,
@@ -277,7 +279,7 @@ pub struct Invoice {
 }
 
 /// One accepted invoice in the ledger (`GET /_sim/ledger`).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerEntry {
     /// KSeF number.
@@ -297,7 +299,7 @@ pub struct LedgerEntry {
 }
 
 /// Forced rejection of the next invoices (admin).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForcedRejection {
     /// Status code to give.
     pub code: u16,
@@ -306,7 +308,7 @@ pub struct ForcedRejection {
 }
 
 /// Counters for `GET /_sim/stats`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     /// Requests per limit group key.

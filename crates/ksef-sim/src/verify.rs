@@ -7,7 +7,7 @@ use fa3::{validate, Environment as Fa3Env, SchemaSet, ValidationOptions};
 use crate::config::Environment;
 
 /// Facts of an invoice that passed verification.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceFacts {
     /// `Podmiot1` NIP.
     pub seller_nip: String,

@@ -908,3 +908,73 @@ async fn earlier_issue_date_is_invoiced_offline() {
         .await;
     assert_eq!(done["invoicingMode"], "Offline");
 }
+
+/// With a state directory, a restarted simulator keeps tokens, sessions, the ledger and duplicate detection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_survives_a_restart_through_the_state_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config();
+    cfg.state_dir = Some(dir.path().to_path_buf());
+    let h = Harness::start(cfg.clone()).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    h.send(
+        &access,
+        &session,
+        &KEY,
+        &IV,
+        &invoice_xml(NIP, "FV/S/1", TODAY),
+    )
+    .await;
+    h.advance_ms(PROCESSING_MS);
+    let before = h.sim.ledger();
+    assert_eq!(before.len(), 1);
+    h.sim.save().expect("state saved");
+
+    let restarted = ksef_sim::Simulator::new(cfg, h.clock.clone()).expect("restarts from state");
+    let (base, _task) = restarted
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serves");
+    assert_eq!(restarted.ledger(), before);
+    let status: Value = h
+        .http
+        .get(format!("{base}/sessions/{session}"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        status["status"]["code"], 100,
+        "the session is still open: {status}"
+    );
+    let path = format!("{base}/sessions/online/{session}/invoices");
+    let again = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/S/1", TODAY));
+    let sent: Value = h
+        .http
+        .post(path)
+        .bearer_auth(&access)
+        .json(&again)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    h.advance_ms(PROCESSING_MS);
+    let invoice = sent["referenceNumber"].as_str().expect("ref");
+    let dup: Value = h
+        .http
+        .get(format!("{base}/sessions/{session}/invoices/{invoice}"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(dup["status"]["code"], 440, "{dup}");
+}
