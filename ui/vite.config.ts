@@ -14,12 +14,13 @@ export default defineConfig(({ mode }) => ({
   server: { port: 1420, strictPort: true, host: '127.0.0.1' },
   build: { target: 'es2022', outDir: 'dist', sourcemap: false },
   // Component tests need Svelte's browser build, not the server one jsdom would otherwise pick.
-  resolve: mode === 'test' ? { conditions: ['browser'] } : undefined,
+  resolve: mode === 'test' || mode === 'benchmark' ? { conditions: ['browser'] } : undefined,
   test: {
     environment: 'jsdom',
     globals: true,
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    benchmark: { include: ['src/**/*.bench.ts'] },
   },
 }));

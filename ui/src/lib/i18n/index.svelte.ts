@@ -38,6 +38,17 @@ function interpolate(text: string, params?: Params): string {
   });
 }
 
+/** Whether `key` is a message key (for backend strings that may or may not have a translation). */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(pl, key);
+}
+
+/** Translates `prefix + value` when such a key exists, otherwise shows the value as received. */
+export function tOr(prefix: string, value: string): string {
+  const key = `${prefix}${value}`;
+  return isMessageKey(key) ? t(key) : value;
+}
+
 export function t(key: MessageKey, params?: Params): string {
   return interpolate(CATALOGUES[current.lang][key], params);
 }
