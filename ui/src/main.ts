@@ -12,12 +12,13 @@ declare const __MOCK_BACKEND__: boolean;
 async function createBackend(): Promise<Backend> {
   if (__MOCK_BACKEND__) {
     const { MockBackend } = await import('./lib/backend/mock');
-    // ?empty shows the first run, ?ksef=unavailable an outage: handy for screenshots and demos.
+    // ?empty shows the first run, ?ksef=unavailable an outage, ?lang=en English: for screenshots.
     const query = new URLSearchParams(location.search);
     const ksef = query.get('ksef');
     return new MockBackend({
       invoices: query.has('empty') ? 0 : Number(query.get('invoices') ?? 12_480),
       ksef: ksef === 'unavailable' || ksef === 'degraded' ? ksef : 'available',
+      language: query.get('lang') === 'en' ? 'en' : 'pl',
       latency_ms: 40,
     });
   }

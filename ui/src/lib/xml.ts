@@ -6,7 +6,10 @@ export const PRETTY_XML_BYTES_MAX = 2_000_000;
 /** Indents XML by element nesting; text-only elements stay on one line. */
 export function prettyXml(xml: string, indent = '  '): string {
   if (xml.length > PRETTY_XML_BYTES_MAX) return xml;
-  const tokens = xml.replace(/>\s+</g, '><').split(/(?=<)|(?<=>)/).filter((s) => s.length > 0);
+  const tokens = xml
+    .replace(/>\s+</g, '><')
+    .split(/(?=<)|(?<=>)/)
+    .filter((s) => s.length > 0);
   const lines: string[] = [];
   let depth = 0;
   for (let i = 0; i < tokens.length; i++) {

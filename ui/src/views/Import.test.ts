@@ -64,6 +64,8 @@ describe('Import view', () => {
 
     const conflictIds = summary.items.filter((i) => i.outcome === 'conflict').map((i) => i.invoice_id);
     const conflictLink = document.querySelector('a[data-bucket="imp.conflicts"]') as HTMLAnchorElement;
-    expect(new URLSearchParams(conflictLink.getAttribute('href')?.split('?')[1]).get('ids')).toBe(conflictIds.join(','));
+    expect(new URLSearchParams(conflictLink.getAttribute('href')?.split('?')[1]).get('ids')).toBe(
+      conflictIds.join(','),
+    );
   });
 });

@@ -29,7 +29,16 @@ function detail(): Detail {
       { code: UNKNOWN, severity: 'warning', message: 'raw validator text', path: null, line: null },
     ],
     rejection: { code: 'ksef.invoice.450', description: 'Błąd weryfikacji semantycznej', details: ['P_15 niezgodne'] },
-    events: [{ at: NOW - 60_000, actor: 'ksef', from_state: 'sent', to_state: 'rejected', code: 'ksef.invoice.450', detail: null }],
+    events: [
+      {
+        at: NOW - 60_000,
+        actor: 'ksef',
+        from_state: 'sent',
+        to_state: 'rejected',
+        code: 'ksef.invoice.450',
+        detail: null,
+      },
+    ],
     attempts: [],
     upo: { stored: false, verified: false, sha256: null },
   };

@@ -40,7 +40,12 @@ describe('add company form', () => {
     await fireEvent.input(token, { target: { value: 'secret-token' } });
     await fireEvent.click(screen.getByRole('button', { name: pl['set.save_company'] }));
     await waitFor(() =>
-      expect(add).toHaveBeenCalledWith({ name: 'Nowa Firma sp. z o.o.', nip: '5260250274', environment: 'test', token: 'secret-token' }),
+      expect(add).toHaveBeenCalledWith({
+        name: 'Nowa Firma sp. z o.o.',
+        nip: '5260250274',
+        environment: 'test',
+        token: 'secret-token',
+      }),
     );
     await waitFor(() => expect(ctx.shell.companies.some((c) => c.nip === '5260250274')).toBe(true));
   });

@@ -177,7 +177,8 @@ export function seedInvoices(count: number, now: number, seed: number): InvoiceR
     const accepted = state === 'accepted';
     rows.push({
       id: i + 1,
-      invoice_number: state === 'invalid' && rng() < 0.2 ? null : `FV/${month.replace('-', '/')}/${String(seq).padStart(4, '0')}`,
+      invoice_number:
+        state === 'invalid' && rng() < 0.2 ? null : `FV/${month.replace('-', '/')}/${String(seq).padStart(4, '0')}`,
       counterparty_name: party.name,
       counterparty_nip: party.nip,
       issue_date,

@@ -36,9 +36,13 @@ describe('MockBackend.list_invoices', () => {
   });
 
   it('sorts by gross amount in both directions', async () => {
-    const asc = (await backend.list_invoices(query({ sort: { column: 'gross', dir: 'asc' } }))).rows.map((r) => r.gross_minor ?? 0);
+    const asc = (await backend.list_invoices(query({ sort: { column: 'gross', dir: 'asc' } }))).rows.map(
+      (r) => r.gross_minor ?? 0,
+    );
     expect(asc).toEqual([...asc].sort((a, b) => a - b));
-    const desc = (await backend.list_invoices(query({ sort: { column: 'gross', dir: 'desc' } }))).rows.map((r) => r.gross_minor ?? 0);
+    const desc = (await backend.list_invoices(query({ sort: { column: 'gross', dir: 'desc' } }))).rows.map(
+      (r) => r.gross_minor ?? 0,
+    );
     expect(desc).toEqual([...desc].sort((a, b) => b - a));
   });
 

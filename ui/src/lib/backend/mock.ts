@@ -3,15 +3,7 @@
 // and takes its clock and timer from the caller so tests drive time instead of sleeping.
 
 import { MOCK_DICTIONARY } from './mock-dictionary';
-import {
-  SELLER,
-  createRng,
-  errorCodeFor,
-  isoDate,
-  ksefNumber,
-  seedInvoices,
-  sha256Hex,
-} from './mock-data';
+import { SELLER, createRng, errorCodeFor, isoDate, ksefNumber, seedInvoices, sha256Hex } from './mock-data';
 import type {
   Alert,
   Attempt,
@@ -44,6 +36,7 @@ export interface MockOptions {
   /** Timer used for simulated background work (imports); tests pass fake timers. */
   setTimer?: (fn: () => void, ms: number) => unknown;
   ksef?: KsefAvailability;
+  language?: Settings['language'];
   /** Simulated latency of every call in ms (dev only; 0 in tests). */
   latency_ms?: number;
 }
@@ -136,7 +129,7 @@ export class MockBackend implements Backend {
     this.ksef = options.ksef ?? 'available';
     this.ksefSince = this.ksef === 'available' ? null : now - 27 * 60_000;
     this.settings = {
-      language: 'pl',
+      language: options.language ?? 'pl',
       notifications: true,
       watched_folder: null,
       data_dir: '/home/anna/.local/share/ksef-desk',
@@ -146,7 +139,9 @@ export class MockBackend implements Backend {
       { id: 1, name: SELLER.name, nip: SELLER.nip, environment: 'sandbox', active: true, has_token: false },
       ...(firstRun
         ? []
-        : [{ id: 2, name: SELLER.name, nip: SELLER.nip, environment: 'test' as const, active: false, has_token: true }]),
+        : [
+            { id: 2, name: SELLER.name, nip: SELLER.nip, environment: 'test' as const, active: false, has_token: true },
+          ]),
     ];
     this.alerts = firstRun ? [] : this.seedAlerts(now);
     this.schemas = {
@@ -164,11 +159,51 @@ export class MockBackend implements Backend {
     const find = (state: InvoiceState, code?: string) =>
       this.rows.findLast((r) => r.state === state && (code === undefined || r.error_code === code))?.id ?? null;
     return [
-      { id: 1, kind: 'stuck', code: 'engine.stuck', invoice_id: find('needs_attention', 'engine.stuck'), message: null, raised_at: now - 42 * 60_000, resolved_at: null },
-      { id: 2, kind: 'terminal_failure', code: 'ksef.invoice.450', invoice_id: find('rejected', 'ksef.invoice.450'), message: 'P_15: wartość niezgodna z sumą pozycji', raised_at: now - 3 * 3_600_000, resolved_at: null },
-      { id: 3, kind: 'conflict', code: 'engine.conflict', invoice_id: find('conflict'), message: null, raised_at: now - 5 * 3_600_000, resolved_at: null },
-      { id: 4, kind: 'upo_missing', code: 'engine.upo_missing', invoice_id: find('accepted'), message: null, raised_at: now - 26 * 3_600_000, resolved_at: null },
-      { id: 5, kind: 'outage', code: 'ksef.unavailable', invoice_id: null, message: 'HTTP 503', raised_at: now - 2 * DAY_MS, resolved_at: now - 2 * DAY_MS + 47 * 60_000 },
+      {
+        id: 1,
+        kind: 'stuck',
+        code: 'engine.stuck',
+        invoice_id: find('needs_attention', 'engine.stuck'),
+        message: null,
+        raised_at: now - 42 * 60_000,
+        resolved_at: null,
+      },
+      {
+        id: 2,
+        kind: 'terminal_failure',
+        code: 'ksef.invoice.450',
+        invoice_id: find('rejected', 'ksef.invoice.450'),
+        message: 'P_15: wartość niezgodna z sumą pozycji',
+        raised_at: now - 3 * 3_600_000,
+        resolved_at: null,
+      },
+      {
+        id: 3,
+        kind: 'conflict',
+        code: 'engine.conflict',
+        invoice_id: find('conflict'),
+        message: null,
+        raised_at: now - 5 * 3_600_000,
+        resolved_at: null,
+      },
+      {
+        id: 4,
+        kind: 'upo_missing',
+        code: 'engine.upo_missing',
+        invoice_id: find('accepted'),
+        message: null,
+        raised_at: now - 26 * 3_600_000,
+        resolved_at: null,
+      },
+      {
+        id: 5,
+        kind: 'outage',
+        code: 'ksef.unavailable',
+        invoice_id: null,
+        message: 'HTTP 503',
+        raised_at: now - 2 * DAY_MS,
+        resolved_at: now - 2 * DAY_MS + 47 * 60_000,
+      },
     ];
   }
 
@@ -226,38 +261,117 @@ export class MockBackend implements Backend {
       const sha256 = sha256Hex(rng);
       const findings: Finding[] = [];
       if (row.state === 'invalid' && row.error_code) {
-        findings.push({ code: row.error_code, severity: 'error', message: 'cvc-complex-type.2.4.a: Invalid content was found starting with element P_15', path: '/Faktura/Fa/P_15', line: 48 });
+        findings.push({
+          code: row.error_code,
+          severity: 'error',
+          message: 'cvc-complex-type.2.4.a: Invalid content was found starting with element P_15',
+          path: '/Faktura/Fa/P_15',
+          line: 48,
+        });
       }
       if (rng() < 0.25) {
-        findings.push({ code: 'ours.totals_mismatch', severity: 'warning', message: 'P_15 = 1230.00, sum of lines = 1229.99', path: '/Faktura/Fa/P_15', line: 51 });
+        findings.push({
+          code: 'ours.totals_mismatch',
+          severity: 'warning',
+          message: 'P_15 = 1230.00, sum of lines = 1229.99',
+          path: '/Faktura/Fa/P_15',
+          line: 51,
+        });
       }
       const rejection =
         row.state === 'rejected' && row.error_code
           ? {
               code: row.error_code,
-              description: row.error_code === 'ksef.invoice.440' ? 'Duplikat faktury' : 'Błąd weryfikacji semantycznej dokumentu faktury',
-              details: row.error_code === 'ksef.invoice.440'
-                ? ['originalKsefNumber: ' + ksefNumber(rng, SELLER.nip, row.issue_date ?? isoDate(row.last_event_at))]
-                : ['Pole P_15 (kwota należności ogółem) jest niezgodne z sumą wartości pozycji.'],
+              description:
+                row.error_code === 'ksef.invoice.440'
+                  ? 'Duplikat faktury'
+                  : 'Błąd weryfikacji semantycznej dokumentu faktury',
+              details:
+                row.error_code === 'ksef.invoice.440'
+                  ? ['originalKsefNumber: ' + ksefNumber(rng, SELLER.nip, row.issue_date ?? isoDate(row.last_event_at))]
+                  : ['Pole P_15 (kwota należności ogółem) jest niezgodne z sumą wartości pozycji.'],
             }
           : null;
       const t0 = row.last_event_at - 6 * 60_000;
       const events: InvoiceEvent[] = [
-        { at: t0, actor: 'user', from_state: null, to_state: row.state === 'invalid' ? 'invalid' : 'queued', code: null, detail: 'Import: ' + this.fileName(row) },
+        {
+          at: t0,
+          actor: 'user',
+          from_state: null,
+          to_state: row.state === 'invalid' ? 'invalid' : 'queued',
+          code: null,
+          detail: 'Import: ' + this.fileName(row),
+        },
       ];
       const attempts: Attempt[] = [];
       if (!['invalid', 'queued', 'conflict'].includes(row.state)) {
-        events.push({ at: t0 + 60_000, actor: 'engine', from_state: 'queued', to_state: 'sending', code: null, detail: null });
+        events.push({
+          at: t0 + 60_000,
+          actor: 'engine',
+          from_state: 'queued',
+          to_state: 'sending',
+          code: null,
+          detail: null,
+        });
         if (row.state === 'needs_attention') {
-          attempts.push({ kind: 'send', started_at: t0 + 60_000, finished_at: t0 + 90_000, outcome: 'transient', error_code: 'ksef.http.429', request_id: '20261120-EE-1A2B3C4D5E-6F7A8B9C0D-11' });
-          attempts.push({ kind: 'send', started_at: t0 + 150_000, finished_at: null, outcome: 'unknown', error_code: 'ksef.outcome_unknown', request_id: null });
-          events.push({ at: row.last_event_at, actor: 'reconciler', from_state: 'sending', to_state: 'needs_attention', code: row.error_code, detail: null });
+          attempts.push({
+            kind: 'send',
+            started_at: t0 + 60_000,
+            finished_at: t0 + 90_000,
+            outcome: 'transient',
+            error_code: 'ksef.http.429',
+            request_id: '20261120-EE-1A2B3C4D5E-6F7A8B9C0D-11',
+          });
+          attempts.push({
+            kind: 'send',
+            started_at: t0 + 150_000,
+            finished_at: null,
+            outcome: 'unknown',
+            error_code: 'ksef.outcome_unknown',
+            request_id: null,
+          });
+          events.push({
+            at: row.last_event_at,
+            actor: 'reconciler',
+            from_state: 'sending',
+            to_state: 'needs_attention',
+            code: row.error_code,
+            detail: null,
+          });
         } else {
-          attempts.push({ kind: 'send', started_at: t0 + 60_000, finished_at: t0 + 61_800, outcome: 'sent', error_code: null, request_id: '20261120-EE-2C7D9A1B3E-4F5A6B7C8D-9E' });
-          events.push({ at: t0 + 61_800, actor: 'ksef', from_state: 'sending', to_state: 'sent', code: 'ksef.invoice.100', detail: null });
+          attempts.push({
+            kind: 'send',
+            started_at: t0 + 60_000,
+            finished_at: t0 + 61_800,
+            outcome: 'sent',
+            error_code: null,
+            request_id: '20261120-EE-2C7D9A1B3E-4F5A6B7C8D-9E',
+          });
+          events.push({
+            at: t0 + 61_800,
+            actor: 'ksef',
+            from_state: 'sending',
+            to_state: 'sent',
+            code: 'ksef.invoice.100',
+            detail: null,
+          });
           if (row.state === 'accepted' || row.state === 'rejected') {
-            attempts.push({ kind: 'status', started_at: row.last_event_at - 2_000, finished_at: row.last_event_at, outcome: row.state, error_code: row.state === 'rejected' ? row.error_code : null, request_id: null });
-            events.push({ at: row.last_event_at, actor: 'ksef', from_state: 'sent', to_state: row.state, code: row.state === 'accepted' ? 'ksef.invoice.200' : row.error_code, detail: null });
+            attempts.push({
+              kind: 'status',
+              started_at: row.last_event_at - 2_000,
+              finished_at: row.last_event_at,
+              outcome: row.state,
+              error_code: row.state === 'rejected' ? row.error_code : null,
+              request_id: null,
+            });
+            events.push({
+              at: row.last_event_at,
+              actor: 'ksef',
+              from_state: 'sent',
+              to_state: row.state,
+              code: row.state === 'accepted' ? 'ksef.invoice.200' : row.error_code,
+              detail: null,
+            });
           }
         }
       }
@@ -328,7 +442,13 @@ export class MockBackend implements Backend {
     if (!file.toLowerCase().endsWith('.xml') && !file.toLowerCase().endsWith('.zip')) {
       return { file, outcome: 'unreadable', invoice_id: null, code: 'engine.import_unreadable' };
     }
-    if (index % 23 === 7) return { file, outcome: 'already_known', invoice_id: this.rows[index % Math.max(1, this.rows.length)]?.id ?? null, code: null };
+    if (index % 23 === 7)
+      return {
+        file,
+        outcome: 'already_known',
+        invoice_id: this.rows[index % Math.max(1, this.rows.length)]?.id ?? null,
+        code: null,
+      };
     const state: InvoiceState = index % 31 === 11 ? 'conflict' : index % 17 === 5 ? 'invalid' : 'queued';
     const now = this.now();
     const rng = createRng(index + 1);
@@ -370,7 +490,11 @@ export class MockBackend implements Backend {
   }
 
   pick_import_files() {
-    return this.answer(() => ['/home/anna/Dokumenty/faktury/FV_2026_11_0412.xml', '/home/anna/Dokumenty/faktury/FV_2026_11_0413.xml', '/home/anna/Dokumenty/faktury/FV_2026_11_0414.xml']);
+    return this.answer(() => [
+      '/home/anna/Dokumenty/faktury/FV_2026_11_0412.xml',
+      '/home/anna/Dokumenty/faktury/FV_2026_11_0413.xml',
+      '/home/anna/Dokumenty/faktury/FV_2026_11_0414.xml',
+    ]);
   }
 
   pick_import_folder() {
@@ -409,7 +533,8 @@ export class MockBackend implements Backend {
           else if (r.state === 'rejected') bucket.rejected += 1;
           else if (r.state === 'queued' || r.state === 'sending' || r.state === 'sent') bucket.queued += 1;
         }
-        if (r.state === 'rejected' && r.error_code) rejections.set(r.error_code, (rejections.get(r.error_code) ?? 0) + 1);
+        if (r.state === 'rejected' && r.error_code)
+          rejections.set(r.error_code, (rejections.get(r.error_code) ?? 0) + 1);
       }
       const decided = counts.accepted + counts.rejected;
       const active = this.companies.find((c) => c.active);
@@ -420,7 +545,10 @@ export class MockBackend implements Backend {
         latency_ms: decided > 0 ? { median: 4_200, p95: 19_800 } : { median: null, p95: null },
         rejection_rate: decided > 0 ? counts.rejected / decided : null,
         daily: [...daily.values()],
-        top_rejections: [...rejections.entries()].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count).slice(0, 5),
+        top_rejections: [...rejections.entries()]
+          .map(([code, count]) => ({ code, count }))
+          .sort((a, b) => b.count - a.count)
+          .slice(0, 5),
       };
     });
   }

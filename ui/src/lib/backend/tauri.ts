@@ -49,10 +49,7 @@ export function createTauriBackend(): Backend {
     save_upos: (ids) => call('save_upos', { ids }),
     remove_invalid: (ids) => call('remove_invalid', { ids }),
 
-    async listen<E extends EventName>(
-      event: E,
-      handler: (payload: BackendEvents[E]) => void,
-    ): Promise<Unlisten> {
+    async listen<E extends EventName>(event: E, handler: (payload: BackendEvents[E]) => void): Promise<Unlisten> {
       return tauriListen<BackendEvents[E]>(event, (e) => handler(e.payload));
     },
   };

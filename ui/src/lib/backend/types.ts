@@ -4,14 +4,7 @@
 
 /** Our submission state of one invoice (never KSeF's numeric status codes). */
 export type InvoiceState =
-  | 'invalid'
-  | 'conflict'
-  | 'queued'
-  | 'sending'
-  | 'sent'
-  | 'accepted'
-  | 'rejected'
-  | 'needs_attention';
+  'invalid' | 'conflict' | 'queued' | 'sending' | 'sent' | 'accepted' | 'rejected' | 'needs_attention';
 
 /** Every state, in the order the UI lists them (worst problems first for filters). */
 export const INVOICE_STATES: readonly InvoiceState[] = [
@@ -26,13 +19,7 @@ export const INVOICE_STATES: readonly InvoiceState[] = [
 ];
 
 export type SortColumn =
-  | 'invoice_number'
-  | 'counterparty'
-  | 'issue_date'
-  | 'gross'
-  | 'state'
-  | 'ksef_number'
-  | 'last_event_at';
+  'invoice_number' | 'counterparty' | 'issue_date' | 'gross' | 'state' | 'ksef_number' | 'last_event_at';
 
 export type SortDir = 'asc' | 'desc';
 

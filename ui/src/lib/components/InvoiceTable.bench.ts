@@ -13,7 +13,15 @@ import { contextFor, renderIn, syntheticRow } from '../../test/harness';
 import '../../test/setup';
 import InvoiceTable, { ROW_HEIGHT_PX } from './InvoiceTable.svelte';
 
-const FILTER = { states: [], date_from: null, date_to: null, counterparty: null, number: null, ids: null, sort: DEFAULT_SORT };
+const FILTER = {
+  states: [],
+  date_from: null,
+  date_to: null,
+  counterparty: null,
+  number: null,
+  ids: null,
+  sort: DEFAULT_SORT,
+};
 
 async function settle() {
   // The stub answers immediately; a few microtask turns let pages arrive and the DOM update.
@@ -23,7 +31,9 @@ async function settle() {
 async function mountScrollUnmount(total: number) {
   const backend = new MockBackend({ invoices: 0 });
   backend.list_invoices = async (q: InvoiceQuery) => ({
-    rows: Array.from({ length: Math.max(0, Math.min(q.limit, total - q.offset)) }, (_, i) => syntheticRow(q.offset + i)),
+    rows: Array.from({ length: Math.max(0, Math.min(q.limit, total - q.offset)) }, (_, i) =>
+      syntheticRow(q.offset + i),
+    ),
     total,
   });
   const { getByTestId } = renderIn(InvoiceTable, contextFor(backend), {

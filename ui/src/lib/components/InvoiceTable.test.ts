@@ -24,7 +24,7 @@ const FILTER: InvoiceFilter = {
   sort: DEFAULT_SORT,
 };
 
-function setup() {
+function setup(openId: number | null = null) {
   const backend = new MockBackend({ invoices: 0 });
   const list = vi.spyOn(backend, 'list_invoices').mockImplementation(async (q: InvoiceQuery) => ({
     rows: Array.from({ length: Math.min(q.limit, TOTAL - q.offset) }, (_, i) => syntheticRow(q.offset + i)),
@@ -33,7 +33,7 @@ function setup() {
   const selected = new SvelteSet<number>();
   const onopen = vi.fn();
   const onsort = vi.fn();
-  renderIn(InvoiceTable, contextFor(backend), { filter: FILTER, selected, onopen, onsort });
+  renderIn(InvoiceTable, contextFor(backend), { filter: FILTER, selected, openId, onopen, onsort });
   const grid = screen.getByTestId('invoice-grid');
   return { list, selected, onopen, onsort, grid };
 }
@@ -65,7 +65,9 @@ describe('InvoiceTable', () => {
     await waitFor(() => expect(list).toHaveBeenCalledTimes(1));
     const target = 50_000;
     scrollTo(grid, target * ROW_HEIGHT_PX);
-    await waitFor(() => expect(grid.querySelector(`[data-row-index="${target}"]`)?.textContent).toContain(`FV/${target}`));
+    await waitFor(() =>
+      expect(grid.querySelector(`[data-row-index="${target}"]`)?.textContent).toContain(`FV/${target}`),
+    );
     const firstNeeded = Math.floor((target - OVERSCAN_ROWS) / PAGE_ROWS) * PAGE_ROWS;
     const offsets = list.mock.calls.map(([q]) => q.offset);
     expect(offsets).toContain(firstNeeded);
@@ -103,5 +105,14 @@ describe('InvoiceTable', () => {
     await waitFor(() => expect(grid.querySelector('[data-row-index="0"]')).not.toBeNull());
     await fireEvent.keyDown(grid, { key: 'a', ctrlKey: true });
     expect(selected.size).toBe(PAGE_ROWS);
+  });
+
+  it('moves the open detail panel along with the cursor, but not while extending a selection', async () => {
+    const { grid, onopen } = setup(syntheticRow(0).id);
+    await waitFor(() => expect(grid.querySelector('[data-row-index="2"]')).not.toBeNull());
+    await fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    expect(onopen).toHaveBeenLastCalledWith(syntheticRow(1).id);
+    await fireEvent.keyDown(grid, { key: 'ArrowDown', shiftKey: true });
+    expect(onopen).toHaveBeenCalledTimes(1);
   });
 });

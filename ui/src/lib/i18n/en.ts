@@ -92,7 +92,8 @@ export const en: Messages = {
   'first.title': 'Welcome to KSeF Desk',
   'first.sandbox':
     'You are in Sandbox mode: invoices go to a local KSeF simulator, not to the Ministry of Finance. You can safely try importing, sending and handling rejections.',
-  'first.next': 'Start with demo invoices or import your own FA(3) XML files. When you are ready, add a company with the production environment in Settings.',
+  'first.next':
+    'Start with demo invoices or import your own FA(3) XML files. When you are ready, add a company with the production environment in Settings.',
   'first.generate': 'Generate demo invoices',
   'first.import': 'Import invoices',
   'first.generated': 'Demo invoices added: {n}',
@@ -159,7 +160,8 @@ export const en: Messages = {
   'dict.unknown.action': 'Report the code to the KSeF Desk team; meanwhile the technical details are shown below.',
 
   'imp.title': 'Import invoices',
-  'imp.lead': 'FA(3) XML files, whole folders and ZIP archives. Every file is checked before sending; duplicates are recognised automatically.',
+  'imp.lead':
+    'FA(3) XML files, whole folders and ZIP archives. Every file is checked before sending; duplicates are recognised automatically.',
   'imp.drop': 'Drag files, folders or ZIP archives here',
   'imp.or': 'or',
   'imp.pick_files': 'Choose files…',
@@ -238,7 +240,8 @@ export const en: Messages = {
 
   'set.title': 'Settings',
   'set.companies': 'Companies and environments',
-  'set.companies_lead': 'Each company has its own KSeF token and environment. Invoices are sent on behalf of the active company.',
+  'set.companies_lead':
+    'Each company has its own KSeF token and environment. Invoices are sent on behalf of the active company.',
   'set.active': 'Active',
   'set.make_active': 'Make active',
   'set.test': 'Test connection',

@@ -91,7 +91,8 @@ export const pl = {
   'first.title': 'Witaj w KSeF Desk',
   'first.sandbox':
     'Pracujesz w trybie Sandbox: faktury trafiają do lokalnego symulatora KSeF, a nie do Ministerstwa Finansów. Możesz bezpiecznie wypróbować import, wysyłkę i obsługę odrzuceń.',
-  'first.next': 'Zacznij od faktur demonstracyjnych albo zaimportuj własne pliki XML w formacie FA(3). Gdy wszystko będzie gotowe, dodaj firmę ze środowiskiem produkcyjnym w Ustawieniach.',
+  'first.next':
+    'Zacznij od faktur demonstracyjnych albo zaimportuj własne pliki XML w formacie FA(3). Gdy wszystko będzie gotowe, dodaj firmę ze środowiskiem produkcyjnym w Ustawieniach.',
   'first.generate': 'Wygeneruj faktury demonstracyjne',
   'first.import': 'Importuj faktury',
   'first.generated': 'Dodano faktury demonstracyjne: {n}',
@@ -158,7 +159,8 @@ export const pl = {
   'dict.unknown.action': 'Zgłoś kod zespołowi KSeF Desk; do tego czasu szczegóły techniczne znajdziesz poniżej.',
 
   'imp.title': 'Import faktur',
-  'imp.lead': 'Pliki XML w formacie FA(3), całe foldery i archiwa ZIP. Każdy plik jest sprawdzany przed wysyłką; duplikaty są rozpoznawane automatycznie.',
+  'imp.lead':
+    'Pliki XML w formacie FA(3), całe foldery i archiwa ZIP. Każdy plik jest sprawdzany przed wysyłką; duplikaty są rozpoznawane automatycznie.',
   'imp.drop': 'Przeciągnij tutaj pliki, foldery lub archiwa ZIP',
   'imp.or': 'albo',
   'imp.pick_files': 'Wybierz pliki…',
@@ -175,7 +177,8 @@ export const pl = {
   'imp.show': 'Pokaż na liście',
   'imp.problems': 'Pliki wymagające uwagi',
   'imp.demo.title': 'Tryb Sandbox',
-  'imp.demo.body': 'Wygeneruj zestaw realistycznych faktur, aby wypróbować wysyłkę, odrzucenia i UPO bez prawdziwych danych.',
+  'imp.demo.body':
+    'Wygeneruj zestaw realistycznych faktur, aby wypróbować wysyłkę, odrzucenia i UPO bez prawdziwych danych.',
   'imp.demo.button': 'Wygeneruj 50 faktur demonstracyjnych',
 
   'dash.title': 'Pulpit',
@@ -250,7 +253,8 @@ export const pl = {
   'set.nip': 'NIP',
   'set.environment': 'Środowisko',
   'set.token': 'Token KSeF',
-  'set.token_hint': 'Token trafia do systemowego magazynu haseł; KSeF Desk nigdy go nie wyświetla ani nie zapisuje w logach.',
+  'set.token_hint':
+    'Token trafia do systemowego magazynu haseł; KSeF Desk nigdy go nie wyświetla ani nie zapisuje w logach.',
   'set.cancel': 'Anuluj',
   'set.save_company': 'Zapisz firmę',
   'set.err.name': 'Podaj nazwę firmy.',

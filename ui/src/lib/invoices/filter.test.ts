@@ -19,7 +19,9 @@ describe('invoice filter in the URL', () => {
   });
 
   it('drops unknown states, malformed dates, bad ids and unknown sort columns', () => {
-    const f = filterFromParams(new URLSearchParams('states=rejected,bogus&from=1.11.2026&ids=4,-1,x&sort=drop_table.asc'));
+    const f = filterFromParams(
+      new URLSearchParams('states=rejected,bogus&from=1.11.2026&ids=4,-1,x&sort=drop_table.asc'),
+    );
     expect(f.states).toEqual(['rejected']);
     expect(f.date_from).toBeNull();
     expect(f.ids).toEqual([4]);

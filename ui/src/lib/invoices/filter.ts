@@ -83,7 +83,14 @@ export function filterToParams(filter: InvoiceFilter, base?: URLSearchParams): U
 }
 
 export function toQuery(filter: InvoiceFilter, offset: number, limit: number): InvoiceQuery {
-  return { ...filter, states: [...filter.states], ids: filter.ids ? [...filter.ids] : null, sort: { ...filter.sort }, offset, limit };
+  return {
+    ...filter,
+    states: [...filter.states],
+    ids: filter.ids ? [...filter.ids] : null,
+    sort: { ...filter.sort },
+    offset,
+    limit,
+  };
 }
 
 /** Clicking a header: the same column flips direction, a new one starts at its natural direction. */

@@ -26,7 +26,9 @@ function controlled(total: number, idBase = 0) {
   const pending: { offset: number; resolve: () => void }[] = [];
   const fetcher = (offset: number, limit: number) =>
     new Promise<InvoicePage>((resolve) => {
-      const rows = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => row(idBase + offset + i));
+      const rows = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) =>
+        row(idBase + offset + i),
+      );
       pending.push({ offset, resolve: () => resolve({ rows, total }) });
     });
   return { fetcher, pending };
