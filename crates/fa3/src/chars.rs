@@ -104,11 +104,11 @@ fn scan_str(sink: &mut FindingSink<'_>, s: &str, base: usize) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Eight bytes at a time: skip a word whose bytes are all printable ASCII.
+        // Eight bytes at a time: skip a word with nothing to look at.
         if let Some(word) = bytes.get(i..i + 8) {
             let mut eight = [0u8; 8];
             eight.copy_from_slice(word);
-            if all_printable_ascii(u64::from_le_bytes(eight)) {
+            if all_plain_ascii(u64::from_le_bytes(eight)) {
                 i += 8;
                 continue;
             }
@@ -132,14 +132,21 @@ fn scan_str(sink: &mut FindingSink<'_>, s: &str, base: usize) {
     }
 }
 
-/// Whether every byte of `word` is in 0x20..=0x7E (SWAR: no byte below 0x20, none at or above
-/// 0x7F).
-fn all_printable_ascii(word: u64) -> bool {
+/// Whether every byte of `word` is printable ASCII (0x20..=0x7E) or tab, LF, CR: the bytes
+/// that need no closer look. Exact per byte (SWAR without cross-byte carries).
+fn all_plain_ascii(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let below_space = word.wrapping_sub(0x20 * ONES) & !word & HIGHS;
-    let del_or_above = (word.wrapping_add(ONES) | word) & HIGHS;
-    below_space | del_or_above == 0
+    const LOWS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    // High bit set in each byte equal to zero.
+    let zero_bytes = |y: u64| !(((y & LOWS) + LOWS) | y) & HIGHS;
+    let non_ascii = word & HIGHS;
+    let below_space = !(((word & LOWS) + 0x60 * ONES) | word) & HIGHS;
+    let del = ((word & LOWS) + ONES) & !word & HIGHS;
+    let allowed_controls = zero_bytes(word ^ (0x09 * ONES))
+        | zero_bytes(word ^ (0x0A * ONES))
+        | zero_bytes(word ^ (0x0D * ONES));
+    non_ascii | del | (below_space & !allowed_controls) == 0
 }
 
 #[cfg(test)]
@@ -153,11 +160,8 @@ mod tests {
                 let mut bytes = *b"abcdefgh";
                 bytes[pos] = b;
                 let word = u64::from_le_bytes(bytes);
-                assert_eq!(
-                    all_printable_ascii(word),
-                    (0x20..=0x7E).contains(&b),
-                    "byte {b:#04x} at {pos}"
-                );
+                let plain = (0x20..=0x7E).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r');
+                assert_eq!(all_plain_ascii(word), plain, "byte {b:#04x} at {pos}");
             }
         }
     }

@@ -66,10 +66,7 @@ pub(crate) fn unescape_into(
             Resolved::Undefined if ctx.doctype_seen => {}
             Resolved::Undefined => malformed(
                 sink,
-                &format!(
-                    "reference to undefined entity '{}'",
-                    excerpt(name)
-                ),
+                &format!("reference to undefined entity '{}'", excerpt(name)),
                 base + amp,
             ),
             Resolved::Bad => malformed(sink, "malformed entity or character reference", base + amp),

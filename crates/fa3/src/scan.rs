@@ -128,7 +128,7 @@ impl Scanner {
         let qname = e.name();
         let (resolution, local) = self.namespaces.resolve_element(qname.as_ref());
         let in_fa3 = match resolution {
-            Resolution::Bound(ns) => ns == FA3_NAMESPACE.as_bytes(),
+            Resolution::Bound { fa3, .. } => fa3,
             Resolution::NoNamespace => false,
             Resolution::UnknownPrefix => {
                 sink.error(
@@ -153,7 +153,7 @@ impl Scanner {
                 self.fa3_root = in_fa3 && local == b"Faktura";
                 if !self.fa3_root {
                     let ns = match resolution {
-                        Resolution::Bound(ns) => excerpt(ns),
+                        Resolution::Bound { uri, .. } => excerpt(uri),
                         _ => String::new(),
                     };
                     sink.error(
@@ -386,9 +386,12 @@ impl Scanner {
     }
 }
 
-/// Whether `]]>` occurs in `raw`. `>` is rare in text, so look for it and check what precedes.
+/// Whether `]]>` occurs in `raw`. Text is mostly a few bytes of indentation, where a plain loop
+/// beats a vectorised search's setup.
 fn contains_cdata_end(raw: &[u8]) -> bool {
-    memchr::memchr_iter(b'>', raw).any(|i| i >= 2 && raw.get(i - 2..i) == Some(b"]]".as_slice()))
+    raw.iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'>' && i >= 2 && raw.get(i - 2..i) == Some(b"]]".as_slice()))
 }
 
 fn offset_of(position: u64) -> usize {
