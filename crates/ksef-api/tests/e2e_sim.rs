@@ -1,0 +1,171 @@
+//! End to end against the independent simulator (`ksef-sim`): token authentication → online session →
+//! send an official FA(3) sample → poll → KSeF number → per-invoice and session UPO.
+//!
+//! Both sides read time from one clock driven by tokio's paused time, so the authentication and
+//! processing delays pass by advancing time, never by sleeping.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ksef_api::auth::{AuthPolicy, AuthState};
+use ksef_api::crypto::SessionCipher;
+use ksef_api::http::{HttpConfig, HttpKsef};
+use ksef_api::port::{Ksef, UpoSelector};
+use ksef_api::status::{InvoicingMode, PageRequest};
+use ksef_api::upo::Upo;
+use ksef_api::{ContextIdentifier, Environment, FormCode, HashCheck, Nip, Secret, Sha256B64};
+use ksef_sim::{LimitsMode, SimConfig, Simulator};
+use rand::SeedableRng;
+
+/// Seller NIP of the official samples.
+const NIP: &str = "9999999999";
+const TOKEN: &str = "20260201-TK-0000000001-0000000001-01|nip-9999999999|0123456789abcdef";
+const PROCESSING_MS: u64 = 2_000;
+/// Polls before the test gives up on a status that never becomes final.
+const POLLS_MAX: u32 = 20;
+
+/// Wall-clock time that moves exactly as tokio's (paused) clock does.
+struct TokioClock {
+    start: DateTime<Utc>,
+    origin: tokio::time::Instant,
+}
+
+impl TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.start
+            + chrono::Duration::from_std(self.origin.elapsed()).expect("test durations are small")
+    }
+}
+
+impl ksef_sim::Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        TokioClock::now(self)
+    }
+}
+
+impl ksef_api::Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        TokioClock::now(self)
+    }
+}
+
+fn sample() -> Vec<u8> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/ksef/samples/fa3-valid/FA_3_Przyklad_1.xml");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_a_sample_and_get_its_ksef_number_and_upo() {
+    // After the sample's issue date (2026-02-15), so KSeF accepts it.
+    let clock = Arc::new(TokioClock {
+        start: Utc.with_ymd_and_hms(2026, 2, 20, 9, 0, 0).unwrap(),
+        origin: tokio::time::Instant::now(),
+    });
+    let config = SimConfig {
+        seed: 7,
+        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
+        limits: LimitsMode::Off,
+        processing_ms: PROCESSING_MS,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config, clock.clone()).unwrap();
+    let (base, _server) = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+
+    let mut http = HttpConfig::new(Environment::custom(&base).unwrap());
+    http.auth_poll_interval = Duration::from_millis(500);
+    let ksef = HttpKsef::new(http).unwrap();
+    let context = ContextIdentifier::Nip(Nip::parse(NIP).unwrap());
+    let auth = AuthState::new(
+        ksef,
+        clock.clone(),
+        context,
+        Secret::new(TOKEN),
+        AuthPolicy::default(),
+    );
+
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let cipher = SessionCipher::generate(&mut rng);
+    let opened = auth
+        .open_online_session(FormCode::Fa3, &cipher, &mut rng)
+        .await
+        .unwrap();
+    let access = auth.access_token().await.unwrap();
+    let ksef = auth.ksef();
+
+    let xml = sample();
+    let invoice = cipher.encrypt_invoice(&xml);
+    let reference = ksef
+        .send_invoice(&access, &opened.session, &invoice, InvoicingMode::Online)
+        .await
+        .unwrap();
+
+    let mut status = ksef
+        .invoice_status(&access, &opened.session, &reference)
+        .await
+        .unwrap();
+    for _ in 0..POLLS_MAX {
+        if status.is_final() {
+            break;
+        }
+        tokio::time::advance(Duration::from_millis(500)).await;
+        status = ksef
+            .invoice_status(&access, &opened.session, &reference)
+            .await
+            .unwrap();
+    }
+    assert_eq!(status.status.code, 200, "{:?}", status.status);
+    let ksef_number = status
+        .ksef_number
+        .clone()
+        .expect("accepted invoice has a KSeF number");
+    assert_eq!(ksef_number.seller_nip(), NIP);
+    assert_eq!(status.invoice_hash, Sha256B64::of(&xml));
+    assert_eq!(status.invoice_number.as_deref(), Some("FV2026/02/150"));
+
+    let upo = ksef
+        .invoice_upo(
+            &access,
+            &opened.session,
+            &UpoSelector::KsefNumber(ksef_number.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(upo.hash, HashCheck::Verified);
+    let receipt = Upo::parse(&upo.bytes).unwrap();
+    assert_eq!(receipt.documents.len(), 1);
+    assert_eq!(receipt.documents[0].ksef_number, ksef_number);
+    assert_eq!(receipt.documents[0].document_hash, Sha256B64::of(&xml));
+
+    ksef.close_online_session(&access, &opened.session)
+        .await
+        .unwrap();
+    let mut session = ksef.session_status(&access, &opened.session).await.unwrap();
+    for _ in 0..POLLS_MAX {
+        if session.is_final() && !session.upo_pages.is_empty() {
+            break;
+        }
+        tokio::time::advance(Duration::from_millis(500)).await;
+        session = ksef.session_status(&access, &opened.session).await.unwrap();
+    }
+    assert_eq!(session.code, 200, "{session:?}");
+    assert_eq!(session.successful_invoice_count, Some(1));
+    let page = &session.upo_pages[0];
+    let via_api = ksef
+        .session_upo_page(&access, &opened.session, &page.reference)
+        .await
+        .unwrap();
+    let via_url = ksef.download_presigned(&page.download.url).await.unwrap();
+    assert_eq!(via_api.bytes, via_url.bytes);
+    let session_upo = Upo::parse(&via_url.bytes).unwrap();
+    assert_eq!(session_upo.session_ref, opened.session.0);
+    assert_eq!(session_upo.documents[0].ksef_number, ksef_number);
+
+    let listed = ksef
+        .session_invoices(&access, &opened.session, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].ksef_number.as_ref(), Some(&ksef_number));
+}
