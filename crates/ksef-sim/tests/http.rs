@@ -810,6 +810,35 @@ async fn admin_outage_and_forced_rejection_take_effect() {
             .status(),
         400
     );
+    assert_eq!(
+        admin(json!({"fault5xx": 1.0}))
+            .await
+            .expect("admin")
+            .status(),
+        200
+    );
+    let (code, _, _) = h.get(&format!("/sessions/{session}"), Some(&access)).await;
+    assert_eq!(code, 500);
+    // Public endpoints are never faulted: clients can always start over.
+    let (code, _) = h.post("/auth/challenge", None, None).await;
+    assert_eq!(code, 200);
+    assert_eq!(h.sim.stats().faults_injected, 1);
+}
+
+/// TE echoes X-Test-System-Warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_environment_echoes_the_system_warning_header() {
+    let h = Harness::start(config()).await;
+    let (_, headers, _) = h
+        .try_post(
+            "/auth/challenge",
+            None,
+            None,
+            &[("X-Test-System-Warning", "[1]: planned maintenance")],
+        )
+        .await
+        .expect("answer");
+    assert_eq!(headers["x-system-warning"], "[1]: planned maintenance");
 }
 
 /// With the FA(3) XSD loaded, an invoice that breaks it (no JST/GV) is refused 430; a P_1 after today is 450.

@@ -16,7 +16,7 @@ use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::net::{IpAddr, SocketAddr};
 
-use crate::config::LimitsMode;
+use crate::config::{Environment, LimitsMode};
 use crate::error::{render_errors, ApiError};
 use crate::faults::{drop_connection, Fault, KillSwitch, OutageMode};
 use crate::limits::{Group, LimitKey};
@@ -96,7 +96,20 @@ pub fn router(sim: Simulator) -> Router {
         .route("/_sim/ledger", get(admin::ledger))
         .route("/_sim/stats", get(admin::stats))
         .layer(from_fn_with_state(sim.clone(), render_errors))
+        .layer(from_fn_with_state(sim.clone(), echo_test_warning))
         .with_state(sim)
+}
+
+/// TE echoes `X-Test-System-Warning` back as `X-System-Warning` (§6), so clients can test warning display.
+async fn echo_test_warning(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
+    let echo = (sim.config().environment == Environment::Test)
+        .then(|| request.headers().get("x-test-system-warning").cloned())
+        .flatten();
+    let mut response = next.run(request).await;
+    if let Some(value) = echo {
+        response.headers_mut().insert("x-system-warning", value);
+    }
+    response
 }
 
 /// Endpoint template without the version prefix.
