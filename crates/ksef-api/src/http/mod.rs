@@ -354,7 +354,18 @@ impl Ksef for HttpKsef {
         let request = self
             .api(Method::POST, "auth/token/redeem")?
             .bearer_auth(auth_token.expose());
-        let tokens: dto::TokensResponse = self.json(Operation::Redeem, request).await?;
+        let tokens: dto::TokensResponse =
+            self.json(Operation::Redeem, request)
+                .await
+                .map_err(|e| match e {
+                    // A lost redeem only wastes this authentication operation; a new flow with a fresh
+                    // challenge is independent of it, so for the caller this is simply worth retrying.
+                    KsefError::OutcomeUnknown { detail, .. } => KsefError::Transient {
+                        remote: None,
+                        detail,
+                    },
+                    other => other,
+                })?;
         Ok(tokens.into())
     }
 

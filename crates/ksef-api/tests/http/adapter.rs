@@ -492,3 +492,22 @@ async fn failed_authentication_status_is_classified_by_auth_code() {
         "no redeem after a failed authentication"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_redeem_is_transient_because_a_new_flow_is_independent() {
+    let ok = r#"{"status":{"code":200,"description":"Sukces"}}"#;
+    let mut replies = auth_replies(ok);
+    replies.pop();
+    replies.push(Reply::json(502, "{}"));
+    let server = TestServer::start(replies).await;
+    let context = ContextIdentifier::Nip(Nip::parse("5265877635").unwrap());
+    let err = client(&server.base())
+        .authenticate(&context, &Secret::new("ksef-token"), &test_key())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Transient, "{err}");
+    assert_eq!(
+        server.requests().last().unwrap().target,
+        "/v2/auth/token/redeem"
+    );
+}
