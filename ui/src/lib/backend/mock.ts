@@ -212,7 +212,8 @@ export class MockBackend implements Backend {
     return value();
   }
 
-  private emit<E extends EventName>(event: E, payload: BackendEvents[E]): void {
+  /** Pushes an event to listeners, as the Rust side would (also a hook for tests and demos). */
+  emit<E extends EventName>(event: E, payload: BackendEvents[E]): void {
     for (const handler of this.listeners.get(event) ?? []) (handler as (p: BackendEvents[E]) => void)(payload);
   }
 
