@@ -2,7 +2,6 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::code::FindingCode;
 use crate::finding::Finding;
@@ -11,8 +10,7 @@ use crate::finding::Finding;
 pub const FA3_NAMESPACE: &str = "http://crd.gov.pl/wzor/2025/06/25/13775/";
 
 /// How a party (buyer or third party) is identified (`DaneIdentyfikacyjne` choice).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartyId {
     /// Polish NIP.
     Nip { nip: String },
@@ -27,7 +25,7 @@ pub enum PartyId {
 }
 
 /// A `Podmiot3` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThirdParty {
     /// Its identifier, when the document gives one.
     pub id: Option<PartyId>,
@@ -36,7 +34,7 @@ pub struct ThirdParty {
 }
 
 /// Invoice totals as exact decimals in the invoice currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Totals {
     /// Sum of every net field present (`P_13_1`..`P_13_11`, including `P_13_6_1..3`).
     pub net: Decimal,
@@ -47,7 +45,7 @@ pub struct Totals {
 }
 
 /// Summary of one FA(3) document, read in the same pass that validates it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fa3Document {
     /// `Podmiot1/DaneIdentyfikacyjne/NIP`.
     pub seller_nip: Option<String>,
@@ -76,16 +74,11 @@ pub struct Fa3Document {
     /// Whether a `Zalacznik` (attachment) is present.
     pub has_attachment: bool,
     /// SHA-256 of the exact bytes.
-    #[serde(serialize_with = "serialize_hex")]
     pub sha256: [u8; 32],
     /// The same hash in standard Base64 with padding: KSeF's `invoiceHash` form.
     pub sha256_base64: String,
     /// Size of the exact bytes.
     pub size_bytes: usize,
-}
-
-fn serialize_hex<S: serde::Serializer>(hash: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&hex::encode(hash))
 }
 
 /// Why [`Fa3Document::read`] produced no summary.

@@ -1,12 +1,9 @@
 //! Findings: what validation reports, where, and how serious it is.
 
-use serde::Serialize;
-
 use crate::code::FindingCode;
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     /// KSeF would reject the document (or, for `business.nip_checksum`, would on production).
     Error,
@@ -15,10 +12,9 @@ pub enum Severity {
 }
 
 /// One problem found in a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// Stable code the UI and dictionary key on; the rule's source is `code.source()`.
-    #[serde(serialize_with = "serialize_code")]
     pub code: FindingCode,
     /// Error or warning.
     pub severity: Severity,
@@ -37,8 +33,4 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
-}
-
-fn serialize_code<S: serde::Serializer>(code: &FindingCode, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(code.as_str())
 }

@@ -1,6 +1,5 @@
 //! The idempotency key: KSeF's duplicate criterion plus the exact content hash.
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::capture::collapse_whitespace;
@@ -18,7 +17,7 @@ use crate::document::Fa3Document;
 ///
 /// `duplicate_key` is `{nip}|{kind}|{number}`: NIP and kind never contain `|`, so the form is
 /// unambiguous even when the number does.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey {
     /// Seller NIP, invoice kind and number, normalised.
     pub duplicate_key: String,
@@ -27,8 +26,7 @@ pub struct IdempotencyKey {
 }
 
 /// How two keys relate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyRelation {
     /// Same invoice, same bytes: a retry of the same submission.
     Same,

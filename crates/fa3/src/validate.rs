@@ -4,7 +4,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::code::FindingCode;
 use crate::document::Fa3Document;
@@ -17,8 +16,7 @@ use crate::xsd::SchemaSet;
 use crate::{business, ours};
 
 /// The KSeF environment a document is meant for; some rules differ (NIP checksums).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Environment {
     /// The developers' sandbox (simulator).
     Sandbox,
@@ -73,8 +71,7 @@ pub struct ValidationOptions<'s> {
 }
 
 /// Whether the official XSD was applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XsdStatus {
     /// The document was validated against the XSD (violations, if any, are findings).
     Validated,
@@ -88,7 +85,7 @@ pub enum XsdStatus {
 }
 
 /// Everything `validate` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationReport {
     /// Every finding, errors and warnings, roughly in document order per rule family.
     pub findings: Vec<Finding>,
