@@ -1,7 +1,7 @@
 // The detail panel explains problems through the dictionary — title, explanation, what to do —
 // in the UI language, and still shows codes the dictionary does not know.
 
-import { screen, within } from '@testing-library/svelte';
+import { fireEvent, screen, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MockBackend } from '../lib/backend/mock';
 import { MOCK_DICTIONARY } from '../lib/backend/mock-dictionary';
@@ -90,5 +90,37 @@ describe('InvoiceDetail', () => {
     setLanguage('en');
     const card = document.querySelector(`[data-code="${KNOWN}"]`) as HTMLElement;
     expect(await within(card).findByText(entry(KNOWN).en.title)).toBeTruthy();
+  });
+
+  it('shows the stored UPO as indented XML and copies the KSeF number', async () => {
+    const backend = new MockBackend({ invoices: 300, now: () => NOW });
+    const page = await backend.list_invoices({
+      states: ['accepted'],
+      date_from: null,
+      date_to: null,
+      counterparty: null,
+      number: null,
+      ids: null,
+      sort: { column: 'last_event_at', dir: 'desc' },
+      offset: 0,
+      limit: 50,
+    });
+    const accepted = page.rows.find((r) => r.has_upo);
+    if (!accepted?.ksef_number) throw new Error('seed has no accepted invoice with a UPO');
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText } });
+    const ctx = contextFor(backend);
+    await ctx.dictionary.load(backend);
+    renderIn(InvoiceDetail, ctx, { id: accepted.id, onclose: () => {} });
+
+    expect(await screen.findByText('Skrót zweryfikowany')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: /Kopiuj/ }));
+    expect(writeText).toHaveBeenCalledWith(accepted.ksef_number);
+
+    await fireEvent.click(screen.getByRole('button', { name: /Pokaż UPO/ }));
+    const dialog = await screen.findByRole('dialog');
+    const xml = dialog.querySelector('pre')?.textContent ?? '';
+    expect(xml).toContain(`  <Dokument>`);
+    expect(xml).toContain(`<NumerKSeFDokumentu>${accepted.ksef_number}</NumerKSeFDokumentu>`);
   });
 });

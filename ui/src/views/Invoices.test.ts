@@ -20,7 +20,7 @@ async function setup(hash = '#/invoices') {
   ctx.shell.ready = true;
   renderIn(Invoices, ctx, {});
   await waitFor(() => expect(list).toHaveBeenCalled());
-  return { backend, list };
+  return { backend, list, ctx };
 }
 
 const lastQuery = (list: MockInstance<MockBackend['list_invoices']>) => list.mock.calls.at(-1)?.[0];
@@ -76,5 +76,24 @@ describe('Invoices view', () => {
     await setup('#/invoices?no=does-not-exist');
     expect(await screen.findByText('Brak faktur spełniających kryteria')).toBeTruthy();
     expect(screen.getAllByRole('button', { name: 'Wyczyść filtry' }).length).toBeGreaterThan(0);
+  });
+
+  it('exports the selected invoices and reports where the file went', async () => {
+    const { list, backend, ctx } = await setup();
+    const exportSpy = vi.spyOn(backend, 'export_invoices');
+    const grid = screen.getByTestId('invoice-grid');
+    await waitFor(() => expect(grid.querySelector('[data-row-index="1"]')).not.toBeNull());
+    const firstPage = (await list.mock.results[0]!.value) as Awaited<ReturnType<MockBackend['list_invoices']>>;
+    grid.focus();
+    await fireEvent.keyDown(grid, { key: ' ' });
+    await fireEvent.keyDown(grid, { key: 'ArrowDown', shiftKey: true });
+    expect(screen.getByText('Zaznaczono 2 faktury')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Eksport CSV' }));
+    const expected = firstPage.rows.slice(0, 2).map((r) => r.id);
+    await waitFor(() => expect(exportSpy).toHaveBeenCalledWith(expect.arrayContaining(expected), 'csv'));
+    expect(exportSpy.mock.calls[0]?.[0]).toHaveLength(2);
+    const path = await exportSpy.mock.results[0]!.value;
+    // The notice goes to the app-wide toast host (rendered by App, not by this view).
+    await waitFor(() => expect(ctx.toasts.items.map((t) => t.text)).toContain(`Zapisano plik ${path}`));
   });
 });
