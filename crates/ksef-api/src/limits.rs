@@ -211,9 +211,24 @@ fn matches_pattern(pattern: &str, segments: &[&str]) -> bool {
 }
 
 impl RateLimits {
-    /// Builds the table from a lookup that must answer for every group.
-    pub fn from_fn(mut limit: impl FnMut(LimitGroup) -> RateLimit) -> Self {
-        Self(LimitGroup::ALL.map(&mut limit))
+    /// Builds the table from a lookup that answers for every group.
+    pub fn from_fn(limit: impl FnMut(LimitGroup) -> RateLimit) -> Self {
+        Self(LimitGroup::ALL.map(limit))
+    }
+
+    /// Builds the table from a lookup that may fail for a group (e.g. a key missing from a response).
+    pub fn try_from_fn<E>(
+        mut limit: impl FnMut(LimitGroup) -> Result<RateLimit, E>,
+    ) -> Result<Self, E> {
+        let mut table = [RateLimit {
+            per_second: 0,
+            per_minute: 0,
+            per_hour: 0,
+        }; 12];
+        for (slot, group) in table.iter_mut().zip(LimitGroup::ALL) {
+            *slot = limit(group)?;
+        }
+        Ok(Self(table))
     }
 
     /// Limits of one group.
@@ -369,6 +384,28 @@ mod tests {
             );
             assert_eq!(LimitGroup::from_key(group.key()), Some(group));
         }
+    }
+
+    #[test]
+    fn table_slots_follow_the_group_order() {
+        // `get` indexes by discriminant, so `ALL` must list the groups in declaration order.
+        for (i, group) in LimitGroup::ALL.into_iter().enumerate() {
+            assert_eq!(group.index(), i, "{group:?}");
+        }
+        let table = RateLimits::from_fn(|g| RateLimit {
+            per_second: g.index() as u32,
+            per_minute: 0,
+            per_hour: 0,
+        });
+        assert_eq!(table.get(G::Other).per_second, 11);
+        let missing: Result<RateLimits, LimitGroup> = RateLimits::try_from_fn(|g| {
+            if g == G::SessionMisc {
+                Err(g)
+            } else {
+                Ok(table.get(g))
+            }
+        });
+        assert_eq!(missing, Err(G::SessionMisc));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::form::FormCode;
 use crate::hash::Sha256B64;
 use crate::ids::{ContextIdentifier, InvoiceRef, ReferenceNumber, SessionRef};
 use crate::ksef_number::KsefNumber;
-use crate::limits::{ContextLimits, LimitGroup, RateLimit, RateLimits, SessionLimits};
+use crate::limits::{ContextLimits, RateLimit, RateLimits, SessionLimits};
 use crate::port::{
     AccessToken, AuthTokens, InvoiceMetadata, MetadataPage, MetadataQuery, OpenedBatch,
     OpenedSession, PartUpload, QueryDateType, QuerySubject,
@@ -706,26 +706,16 @@ pub struct RateLimitsResponse(BTreeMap<String, RateLimitDto>);
 impl TryFrom<RateLimitsResponse> for RateLimits {
     type Error = Unexpected;
     fn try_from(r: RateLimitsResponse) -> Result<Self, Unexpected> {
-        if let Some(missing) = LimitGroup::ALL.iter().find(|g| !r.0.contains_key(g.key())) {
-            return Err(unexpected(format!(
-                "rate limits lack group {}",
-                missing.key()
-            )));
-        }
-        Ok(RateLimits::from_fn(|group| {
-            r.0.get(group.key()).map_or(
-                RateLimit {
-                    per_second: 0,
-                    per_minute: 0,
-                    per_hour: 0,
-                },
-                |l| RateLimit {
-                    per_second: l.per_second,
-                    per_minute: l.per_minute,
-                    per_hour: l.per_hour,
-                },
-            )
-        }))
+        RateLimits::try_from_fn(|group| {
+            let l =
+                r.0.get(group.key())
+                    .ok_or_else(|| unexpected(format!("rate limits lack group {}", group.key())))?;
+            Ok(RateLimit {
+                per_second: l.per_second,
+                per_minute: l.per_minute,
+                per_hour: l.per_hour,
+            })
+        })
     }
 }
 
