@@ -301,31 +301,7 @@ mod tests {
     #[test]
     fn exhausted_attempts_land_in_needs_attention_in_the_store() {
         let (_dir, mut store, company) = crate::store::test_support::temp_store();
-        let bytes = b"<Faktura/>";
-        let id = {
-            let tx = store.conn_mut().transaction().unwrap();
-            let id = crate::store::insert_invoice(
-                &tx,
-                &crate::store::NewInvoice {
-                    company,
-                    file_name: "a.xml",
-                    source_path: "a.xml",
-                    original: bytes,
-                    sha256: &"0".repeat(64),
-                    summary: None,
-                    duplicate_key: Some("k"),
-                    content_hash: "h",
-                    state: SubmissionState::Queued,
-                    conflict_with: None,
-                    trace_id: "t",
-                    findings: &[],
-                },
-                0,
-            )
-            .unwrap();
-            tx.commit().unwrap();
-            id
-        };
+        let id = crate::store::test_support::insert_queued(&mut store, company, "FV/1", b"<F/>", 0);
         let policy = RetryPolicy {
             attempts_max: 3,
             ..RetryPolicy::default()

@@ -17,3 +17,6 @@ pub mod rng;
 pub mod state;
 pub mod store;
 pub mod validation;
+
+#[cfg(test)]
+mod simulation;

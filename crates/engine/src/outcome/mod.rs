@@ -113,22 +113,17 @@ impl Plan {
 
 /// The history an outcome decision needs.
 #[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
+pub struct Context {
     /// Now, from the injected clock.
     pub now_ms: i64,
     /// Attempts made so far, including the one being judged.
     pub attempts_done: u32,
     /// The retry policy.
-    pub policy: &'a RetryPolicy,
+    pub policy: RetryPolicy,
 }
 
 /// A transient failure: retry with backoff (Retry-After as a floor), or give up.
-fn retry(
-    err: &KsefError,
-    ctx: Context<'_>,
-    retry_after_ms: Option<i64>,
-    rng: &mut EngineRng,
-) -> Plan {
+fn retry(err: &KsefError, ctx: Context, retry_after_ms: Option<i64>, rng: &mut EngineRng) -> Plan {
     let decision = ctx
         .policy
         .after_failure(ctx.attempts_done, retry_after_ms, ctx.now_ms, rng);
@@ -146,7 +141,7 @@ fn retry(
 pub fn after_send(
     result: &KsefResult<InvoiceRef>,
     session: &SessionRef,
-    ctx: Context<'_>,
+    ctx: Context,
     rng: &mut EngineRng,
 ) -> Plan {
     let err = match result {
@@ -219,7 +214,7 @@ pub fn after_status(
     result: &KsefResult<InvoiceStatus>,
     expected_hash: &Sha256B64,
     sent_at_ms: i64,
-    ctx: Context<'_>,
+    ctx: Context,
     rng: &mut EngineRng,
 ) -> Plan {
     let waiting = |health| {

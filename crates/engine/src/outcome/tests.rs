@@ -23,7 +23,7 @@ fn session() -> SessionRef {
     SessionRef(reference("SO"))
 }
 
-fn ctx(policy: &RetryPolicy, attempts_done: u32) -> Context<'_> {
+fn ctx(policy: RetryPolicy, attempts_done: u32) -> Context {
     Context {
         now_ms: NOW,
         attempts_done,
@@ -60,7 +60,7 @@ fn judge_status(result: KsefResult<InvoiceStatus>) -> Plan {
         &result,
         &Sha256B64::of(BYTES),
         SENT_AT,
-        ctx(&policy, 1),
+        ctx(policy, 1),
         &mut seeded(1),
     )
 }
@@ -70,7 +70,7 @@ fn judge_send(result: KsefResult<InvoiceRef>, attempts_done: u32) -> Plan {
     after_send(
         &result,
         &session(),
-        ctx(&policy, attempts_done),
+        ctx(policy, attempts_done),
         &mut seeded(1),
     )
 }
@@ -194,7 +194,7 @@ fn processing_keeps_polling_with_a_growing_interval_until_the_horizon() {
     let policy = RetryPolicy::default();
     let late = Context {
         now_ms: SENT_AT + POLL_HORIZON_MS,
-        ..ctx(&policy, 1)
+        ..ctx(policy, 1)
     };
     let plan = after_status(
         &Ok(status(100, None, BYTES)),

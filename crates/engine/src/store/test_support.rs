@@ -20,3 +20,38 @@ pub(crate) fn temp_store() -> (tempfile::TempDir, Store, CompanyId) {
         .expect("insert company");
     (dir, store, company)
 }
+
+/// Inserts a queued invoice with `bytes` as its content, as the importer would.
+pub(crate) fn insert_queued(
+    store: &mut Store,
+    company: CompanyId,
+    number: &str,
+    bytes: &[u8],
+    now_ms: i64,
+) -> super::InvoiceId {
+    use sha2::{Digest, Sha256};
+    let sha = hex::encode(Sha256::digest(bytes));
+    let key = format!("5265877635|VAT|{number}");
+    let tx = store.conn_mut().transaction().expect("transaction");
+    let id = super::insert_invoice(
+        &tx,
+        &super::NewInvoice {
+            company,
+            file_name: "f.xml",
+            source_path: "f.xml",
+            original: bytes,
+            sha256: &sha,
+            summary: None,
+            duplicate_key: Some(&key),
+            content_hash: &sha,
+            state: crate::state::SubmissionState::Queued,
+            conflict_with: None,
+            trace_id: "trace",
+            findings: &[],
+        },
+        now_ms,
+    )
+    .expect("insert invoice");
+    tx.commit().expect("commit");
+    id
+}
