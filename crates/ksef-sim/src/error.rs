@@ -96,6 +96,7 @@ pub fn code_description(code: u32) -> &'static str {
         21155 => "Przekroczono dozwoloną liczbę faktur w sesji.",
         21157 => "Nieprawidłowy rozmiar części pakietu.",
         21161 => "Przekroczono dozwoloną liczbę części pakietu.",
+        21164 => "Faktura o podanym numerze KSeF nie istnieje.",
         21173 => "Brak sesji o wskazanym numerze referencyjnym.",
         21178 => "Nie znaleziono UPO dla podanych kryteriów.",
         21180 => "Status sesji nie pozwala na wykonanie operacji.",

@@ -145,6 +145,17 @@ async fn online_invoice_is_accepted_with_a_valid_ksef_number_and_a_verifiable_up
     assert_eq!(code, 200);
     assert_eq!(by_number, upo.to_vec());
 
+    // The invoice itself can be downloaded by its KSeF number, byte for byte.
+    let (code, headers, file) = h
+        .get(&format!("/invoices/ksef/{number}"), Some(&access))
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(file, xml);
+    assert_eq!(
+        headers["x-ms-meta-hash"].to_str().expect("ascii"),
+        sha_b64(&xml)
+    );
+
     // Close: 170, then 200 with a session UPO page.
     let (code, _) = h
         .post(

@@ -75,6 +75,7 @@ pub fn router(sim: Simulator) -> Router {
             "/sessions/{referenceNumber}/upo/{upoReferenceNumber}",
             get(status::session_upo),
         )
+        .route("/invoices/ksef/{ksefNumber}", get(status::download_invoice))
         .route_layer(from_fn_with_state(sim.clone(), guard));
     Router::new()
         .nest("/v2", api.clone())
@@ -145,6 +146,7 @@ fn classify(method: &Method, template: &str) -> Group {
         | "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo"
         | "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo"
         | "/sessions/{referenceNumber}/upo/{upoReferenceNumber}" => Group::SessionMisc,
+        "/invoices/ksef/{ksefNumber}" => Group::InvoiceDownload,
         _ => Group::Other,
     }
 }

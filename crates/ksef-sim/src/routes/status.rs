@@ -471,3 +471,32 @@ pub async fn list_sessions(
         Ok(Json(body))
     })
 }
+
+/// `GET /invoices/ksef/{ksefNumber}`: the stored invoice file of the caller's context.
+pub async fn download_invoice(
+    State(sim): State<Simulator>,
+    Path(ksef_number): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    sim.with_state(|state, now| {
+        let token = authorize(state, &headers, now, TokenKind::Access)?;
+        state
+            .invoices
+            .values()
+            .find_map(|inv| match &inv.outcome {
+                Outcome::Accepted(a) if a.ksef_number == ksef_number => Some((inv, a)),
+                _ => None,
+            })
+            .filter(|(inv, a)| {
+                a.facts.seller_nip == token.context_nip
+                    || state
+                        .sessions
+                        .get(&inv.session_ref)
+                        .is_some_and(|s| s.context_nip == token.context_nip)
+            })
+            .and_then(|(inv, _)| inv.plain.clone())
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .map(xml_response)
+            .ok_or_else(|| ApiError::bad(21164, format!("Faktura {ksef_number} nie istnieje.")))
+    })
+}
