@@ -331,13 +331,28 @@ impl Scanner {
             );
             return false;
         }
-        if d.version().is_err() {
-            sink.error(
-                FindingCode::XmlMalformed,
-                "XML declaration without a valid version",
-                At::offset(offset),
-            );
-            return false;
+        match d.version() {
+            Ok(version) if version.as_ref() == b"1.0" => {}
+            // XML 1.1 changes which characters are legal; KSeF takes XML 1.0 only.
+            Ok(version) => {
+                sink.error(
+                    FindingCode::XmlMalformed,
+                    format!(
+                        "XML version {} is not supported; KSeF requires XML 1.0",
+                        excerpt(version)
+                    ),
+                    At::offset(offset),
+                );
+                return false;
+            }
+            Err(_) => {
+                sink.error(
+                    FindingCode::XmlMalformed,
+                    "XML declaration without a valid version",
+                    At::offset(offset),
+                );
+                return false;
+            }
         }
         match d.encoding() {
             None => true,

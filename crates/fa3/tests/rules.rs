@@ -182,6 +182,10 @@ fn malformed_variants_are_each_reported_as_malformed() {
             Box::new(|b| replace(&b, "<Nazwa>ABC", "<x:Nazwa>ABC")),
         ),
         (
+            "XML 1.1 declared",
+            Box::new(|b| replace(&b, "version=\"1.0\"", "version=\"1.1\"")),
+        ),
+        (
             "no root at all",
             Box::new(|_| b"<?xml version=\"1.0\"?>\n<!-- nothing -->".to_vec()),
         ),
