@@ -58,6 +58,10 @@ elif sys.argv[1] == "check":
 "#;
 
 fn python(step: &str, dir: &Path) -> String {
+    python_with(step, dir, &[])
+}
+
+fn python_with(step: &str, dir: &Path, envs: &[(&str, &Path)]) -> String {
     let script = dir.join("crosscheck.py");
     std::fs::write(&script, SCRIPT).unwrap();
     let interpreter = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
@@ -65,6 +69,7 @@ fn python(step: &str, dir: &Path) -> String {
         .arg(&script)
         .arg(step)
         .arg(dir)
+        .envs(envs.iter().copied())
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run {interpreter} (needed for the crypto cross-check): {e}")
@@ -135,4 +140,28 @@ fn python_cryptography_agrees_with_our_encryption_both_ways() {
     assert_eq!(python("check", d).trim(), "OK");
     let reply_encrypted = std::fs::read(d.join("reply.enc")).unwrap();
     assert_eq!(cipher.decrypt(&reply_encrypted).unwrap(), reply);
+}
+
+#[test]
+fn missing_cryptography_package_fails_loudly_instead_of_passing() {
+    // Shadow the package with one that cannot be imported, as on a machine without it.
+    let dir = tempfile::tempdir().unwrap();
+    let shadow = dir.path().join("shadow");
+    std::fs::create_dir(&shadow).unwrap();
+    std::fs::write(
+        shadow.join("cryptography.py"),
+        "raise ImportError('simulated absence')\n",
+    )
+    .unwrap();
+    let outcome =
+        std::panic::catch_unwind(|| python_with("gen", dir.path(), &[("PYTHONPATH", &shadow)]));
+    let message = outcome.expect_err("the cross-check must fail without the package");
+    let text = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        text.contains("pip install cryptography"),
+        "unclear failure: {text}"
+    );
 }
