@@ -238,6 +238,10 @@ async fn connection_refused_is_transient_even_for_send() {
         ErrorClass::Transient,
         "nothing was sent, so resending is safe: {err}"
     );
+    // Transport errors must not echo a pre-signed URL's signature either.
+    let signed = Url::parse(&format!("{base}/upo/1.xml?sig=SECRET-SIGNATURE")).unwrap();
+    let err = client(&base).download_presigned(&signed).await.unwrap_err();
+    assert!(!err.to_string().contains("SECRET-SIGNATURE"), "{err}");
 }
 
 #[tokio::test]
