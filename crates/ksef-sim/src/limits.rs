@@ -322,4 +322,18 @@ mod tests {
             .expect_err("breach");
         assert!(second.retry_after_s > first.retry_after_s);
     }
+
+    #[test]
+    fn a_custom_limits_file_in_the_rate_limits_shape_parses_and_keeps_the_public_default() {
+        let mut json = serde_json::to_value(RateTable::production()).expect("serialises");
+        assert_eq!(
+            json.as_object().map(|o| o.len()),
+            Some(12),
+            "public is not part of the wire shape"
+        );
+        json["invoiceSend"] = serde_json::json!({"perSecond": 1, "perMinute": 2, "perHour": 3});
+        let table: RateTable = serde_json::from_value(json).expect("parses");
+        assert_eq!(table.values(Group::InvoiceSend), rv(1, 2, 3));
+        assert_eq!(table.values(Group::Public), public_default());
+    }
 }

@@ -127,9 +127,13 @@ fn template(request: &Request) -> String {
 fn classify(method: &Method, template: &str) -> Group {
     let post = method == Method::POST;
     match template {
-        "/auth/challenge" | "/auth/ksef-token" | "/security/public-key-certificates" => {
-            Group::Public
-        }
+        // §7: the public per-IP limit covers the challenge and, per the spec, the other auth calls and keys.
+        "/auth/challenge"
+        | "/auth/ksef-token"
+        | "/auth/{referenceNumber}"
+        | "/auth/token/redeem"
+        | "/auth/token/refresh"
+        | "/security/public-key-certificates" => Group::Public,
         "/sessions/online" | "/sessions/online/{referenceNumber}/close" if post => {
             Group::OnlineSession
         }
@@ -290,4 +294,85 @@ fn decode_continuation(token: &str) -> Option<usize> {
 pub(crate) fn continuation(offset: usize, total: usize) -> Option<String> {
     use base64::{engine::general_purpose::STANDARD, Engine as _};
     (offset < total).then(|| STANDARD.encode(format!("offset:{offset}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_fall_into_the_documented_limit_groups() {
+        let cases = [
+            (Method::POST, "/sessions/online", Group::OnlineSession),
+            (
+                Method::POST,
+                "/sessions/online/{referenceNumber}/close",
+                Group::OnlineSession,
+            ),
+            (
+                Method::POST,
+                "/sessions/online/{referenceNumber}/invoices",
+                Group::InvoiceSend,
+            ),
+            (Method::POST, "/sessions/batch", Group::BatchSession),
+            (
+                Method::POST,
+                "/sessions/batch/{referenceNumber}/close",
+                Group::BatchSession,
+            ),
+            (
+                Method::GET,
+                "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}",
+                Group::InvoiceStatus,
+            ),
+            (Method::GET, "/sessions", Group::SessionList),
+            (
+                Method::GET,
+                "/sessions/{referenceNumber}/invoices/failed",
+                Group::SessionInvoiceList,
+            ),
+            (
+                Method::GET,
+                "/sessions/{referenceNumber}",
+                Group::SessionMisc,
+            ),
+            (
+                Method::GET,
+                "/sessions/{referenceNumber}/upo/{upoReferenceNumber}",
+                Group::SessionMisc,
+            ),
+            (
+                Method::GET,
+                "/invoices/ksef/{ksefNumber}",
+                Group::InvoiceDownload,
+            ),
+            (Method::GET, "/rate-limits", Group::Other),
+            (Method::POST, "/auth/challenge", Group::Public),
+            (Method::POST, "/auth/token/redeem", Group::Public),
+        ];
+        for (method, template, group) in cases {
+            assert_eq!(classify(&method, template), group, "{method} {template}");
+        }
+    }
+
+    #[test]
+    fn continuation_tokens_round_trip_and_forgeries_are_rejected() {
+        let token = continuation(20, 25).expect("more pages");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-continuation-token", token.parse().expect("ascii"));
+        assert_eq!(
+            page_request(&headers, Some(10), (10, 1000, 10)),
+            Ok((20, 10))
+        );
+        assert_eq!(continuation(30, 25), None);
+        headers.insert(
+            "x-continuation-token",
+            "b2Zmc2V0Ong=".parse().expect("ascii"),
+        );
+        assert_eq!(
+            page_request(&headers, None, (10, 1000, 10)).map_err(|e| e.code()),
+            Err("21418".into())
+        );
+        assert!(page_request(&HeaderMap::new(), Some(9), (10, 1000, 10)).is_err());
+    }
 }
