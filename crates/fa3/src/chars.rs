@@ -50,6 +50,28 @@ pub(crate) fn report(
     }
 }
 
+/// A loose XML `Name` check (ASCII rules; any non-ASCII byte is accepted, as most of Unicode is
+/// allowed in names): enough to tell a name from garbage such as `1a` or `& x;`.
+pub(crate) fn is_name(name: &[u8]) -> bool {
+    match name.split_first() {
+        Some((&first, rest)) => {
+            (first.is_ascii_alphabetic() || first == b'_' || first == b':' || first >= 0x80)
+                && rest.iter().all(|&b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80
+                })
+        }
+        None => false,
+    }
+}
+
+/// A namespace-qualified name: a [`is_name`] with at most one colon, not at either end.
+pub(crate) fn is_qname(name: &[u8]) -> bool {
+    let mut parts = name.splitn(2, |&b| b == b':');
+    let first = parts.next().unwrap_or_default();
+    let valid_part = |part: &[u8]| !part.contains(&b':') && is_name(part);
+    valid_part(first) && parts.next().is_none_or(valid_part)
+}
+
 /// Bytes after which a closer look is needed: ASCII controls (other than tab, LF, CR) and DEL,
 /// plus the lead bytes of every encoded problem: `C2` (U+0080–U+009F), `ED` (surrogates, never
 /// valid UTF-8 anyway), `EF` (U+FDD0–U+FDEF, U+FFFE, U+FFFF) and `F0`–`F4` (planes 1–16).
@@ -163,6 +185,16 @@ mod tests {
                 let plain = (0x20..=0x7E).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r');
                 assert_eq!(all_plain_ascii(word), plain, "byte {b:#04x} at {pos}");
             }
+        }
+    }
+
+    #[test]
+    fn names_and_qualified_names() {
+        for good in ["Faktura", "P_13_1", "tns:Faktura", "_x", "a-b.c", "Łódź"] {
+            assert!(is_qname(good.as_bytes()), "{good}");
+        }
+        for bad in ["", "1a", "-a", "a b", ":a", "a:", "a:b:c", "a<b", "p:1x"] {
+            assert!(!is_qname(bad.as_bytes()), "{bad}");
         }
     }
 

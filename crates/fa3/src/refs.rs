@@ -101,7 +101,7 @@ fn resolve(name: &[u8]) -> Resolved {
         b"quot" => Resolved::Char('"'),
         [b'#', b'x', hex @ ..] => parse_code_point(hex, 16),
         [b'#', dec @ ..] => parse_code_point(dec, 10),
-        _ if is_name(name) => Resolved::Undefined,
+        _ if chars::is_name(name) => Resolved::Undefined,
         _ => Resolved::Bad,
     }
 }
@@ -119,19 +119,6 @@ fn parse_code_point(digits: &[u8], radix: u32) -> Resolved {
         cp = cp.saturating_mul(radix).saturating_add(v);
     }
     Resolved::CodePoint(cp)
-}
-
-/// A loose XML `Name` check: enough to tell an entity name from garbage such as `& x;`.
-fn is_name(name: &[u8]) -> bool {
-    match name.split_first() {
-        Some((&first, rest)) => {
-            (first.is_ascii_alphabetic() || first == b'_' || first == b':' || first >= 0x80)
-                && rest.iter().all(|&b| {
-                    b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80
-                })
-        }
-        None => false,
-    }
 }
 
 fn malformed(sink: &mut FindingSink<'_>, message: &str, offset: usize) {

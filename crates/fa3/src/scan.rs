@@ -5,6 +5,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::capture::{Capture, Scope};
+use crate::chars;
 use crate::code::FindingCode;
 use crate::document::FA3_NAMESPACE;
 use crate::ns::{DeclarationError, Namespaces, Resolution};
@@ -126,6 +127,14 @@ impl Scanner {
     ) -> bool {
         let mut ok = self.attributes(sink, e, offset);
         let qname = e.name();
+        if !chars::is_qname(qname.as_ref()) {
+            sink.error(
+                FindingCode::XmlMalformed,
+                format!("'{}' is not a valid element name", excerpt(qname.as_ref())),
+                At::offset(offset),
+            );
+            ok = false;
+        }
         let (resolution, local) = self.namespaces.resolve_element(qname.as_ref());
         let in_fa3 = match resolution {
             Resolution::Bound { fa3, .. } => fa3,
@@ -228,6 +237,14 @@ impl Scanner {
                 return false;
             }
             let key = a.key.as_ref();
+            if !chars::is_qname(key) {
+                sink.error(
+                    FindingCode::XmlMalformed,
+                    format!("'{}' is not a valid attribute name", excerpt(key)),
+                    At::offset(offset),
+                );
+                return false;
+            }
             if key.starts_with(b"xmlns") {
                 self.declared.clear();
                 refs::unescape_into(sink, &a.value, offset, self.ctx, Some(&mut self.declared));

@@ -114,3 +114,32 @@ fn empty_and_blank_inputs_are_empty() {
 fn text_without_markup_is_malformed() {
     assert_eq!(codes(b"hello, this is not XML"), ["xml.malformed"]);
 }
+
+#[test]
+fn repeated_findings_are_capped_with_a_count_of_the_rest() {
+    let cap = fa3::limits::FINDINGS_PER_CODE_MAX;
+    let bad_chars = "\u{80}".repeat(cap + 50);
+    let bytes = common::replace(&common::base_sample(), "ABC AGD", &bad_chars);
+    let report = run(&bytes);
+    let discouraged: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == C::XmlDiscouragedChar)
+        .collect();
+    assert_eq!(
+        discouraged.len(),
+        cap + 1,
+        "the cap plus one summary finding"
+    );
+    let last = discouraged.last().expect("summary");
+    assert!(last.message.starts_with("50 more"), "{}", last.message);
+    // Positions are real: consecutive two-byte characters sit one column apart.
+    assert_eq!(discouraged[0].line, discouraged[1].line);
+    assert_eq!(
+        discouraged[1]
+            .column
+            .zip(discouraged[0].column)
+            .map(|(b, a)| b - a),
+        Some(1)
+    );
+}

@@ -186,6 +186,14 @@ fn malformed_variants_are_each_reported_as_malformed() {
             Box::new(|b| replace(&b, "version=\"1.0\"", "version=\"1.1\"")),
         ),
         (
+            "element name starting with a digit",
+            Box::new(|b| replace(&replace(&b, "<P_7>", "<7P>"), "</P_7>", "</7P>")),
+        ),
+        (
+            "attribute name with two colons",
+            Box::new(|b| replace(&b, "kodSystemowy=", "a:b:c=")),
+        ),
+        (
             "no root at all",
             Box::new(|_| b"<?xml version=\"1.0\"?>\n<!-- nothing -->".to_vec()),
         ),
