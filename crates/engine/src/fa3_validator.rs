@@ -4,8 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::validation::{
-    parse_minor_units, Finding, IdempotencyKey, InvoiceSummary, InvoiceValidator, Severity,
-    Validation,
+    parse_minor_units, Finding, InvoiceSummary, InvoiceValidator, Severity, Validation,
 };
 
 /// Validates with `fa3` for one environment and acceptance day.
@@ -43,10 +42,7 @@ impl InvoiceValidator for Fa3Validator<'_> {
         let report = fa3::validate(bytes, &options);
         Validation {
             findings: report.findings.into_iter().map(finding).collect(),
-            key: report.key.map(|k| IdempotencyKey {
-                duplicate_key: k.duplicate_key,
-                content_hash: k.content_hash,
-            }),
+            duplicate_key: report.key.map(|k| k.duplicate_key),
             summary: report.document.as_ref().map(summary),
         }
     }

@@ -36,15 +36,6 @@ pub struct Finding {
     pub path: Option<String>,
 }
 
-/// The idempotency key the engine uses to never send an invoice twice.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey {
-    /// KSeF's duplicate key: seller NIP + invoice type + number (KSEF-API.md §8).
-    pub duplicate_key: String,
-    /// Hash of the exact bytes.
-    pub content_hash: String,
-}
-
 /// Columns the UI lists, filters and sorts on, read from the document when it could be parsed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvoiceSummary {
@@ -75,16 +66,18 @@ pub struct InvoiceSummary {
 pub struct Validation {
     /// All findings, errors and warnings.
     pub findings: Vec<Finding>,
-    /// Present when the document was read far enough to know its duplicate key.
-    pub key: Option<IdempotencyKey>,
+    /// KSeF's duplicate key (seller NIP, invoice type and number, KSEF-API.md §8), present when
+    /// the document was read far enough to know it. The content hash is not the validator's
+    /// business: the importer hashes the exact bytes itself.
+    pub duplicate_key: Option<String>,
     /// Present when the document could be parsed.
     pub summary: Option<InvoiceSummary>,
 }
 
 impl Validation {
-    /// Whether the file may be queued: no error findings and a known key.
+    /// Whether the file may be queued: no error findings and a known duplicate key.
     pub fn is_sendable(&self) -> bool {
-        self.key.is_some() && !self.findings.iter().any(|f| f.severity == Severity::Error)
+        self.duplicate_key.is_some() && !self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 }
 
@@ -145,10 +138,6 @@ mod tests {
 
     #[test]
     fn sendable_needs_a_key_and_no_errors() {
-        let key = IdempotencyKey {
-            duplicate_key: "k".into(),
-            content_hash: "h".into(),
-        };
         let warning = Finding {
             code: "w".into(),
             severity: Severity::Warning,
@@ -157,7 +146,7 @@ mod tests {
         };
         let mut v = Validation {
             findings: vec![warning.clone()],
-            key: Some(key),
+            duplicate_key: Some("k".into()),
             summary: None,
         };
         assert!(v.is_sendable());
@@ -167,7 +156,7 @@ mod tests {
         });
         assert!(!v.is_sendable());
         v.findings.clear();
-        v.key = None;
+        v.duplicate_key = None;
         assert!(!v.is_sendable());
     }
 }

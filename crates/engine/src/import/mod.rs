@@ -148,6 +148,8 @@ struct Prepared {
     source: String,
     file_name: String,
     bytes: Vec<u8>,
+    /// SHA-256 of `bytes`, lowercase hex: the content hash every dedupe uses.
+    sha256: String,
     validation: Validation,
 }
 
@@ -308,12 +310,27 @@ impl<'a> Importer<'a> {
         file_name: String,
         bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        // Re-importing a folder is common; known content needs no second validation. (Files of
+        // the pending batch are caught again when it is written.)
+        if let Some(known) = store::find_by_content_hash(self.store.conn(), self.company, &sha256)?
+        {
+            run.batch.push(Pending::Report(ImportItem {
+                source,
+                outcome: Outcome::AlreadyKnown,
+                invoice_id: Some(known),
+                conflict_with: None,
+                code: None,
+            }));
+            return Ok(());
+        }
         let validation = self.validator.validate(&bytes);
         run.batch_bytes += bytes.len() as u64;
         run.batch.push(Pending::Write(Box::new(Prepared {
             source,
             file_name,
             bytes,
+            sha256,
             validation,
         })));
         if run.batch.len() >= limits::BATCH_FILES_MAX || run.batch_bytes >= limits::BATCH_BYTES_MAX
@@ -360,10 +377,10 @@ fn write_one(
     trace_id: &str,
     now_ms: i64,
 ) -> Result<ImportItem, StoreError> {
-    let sha256 = hex::encode(Sha256::digest(&p.bytes));
-    let key = p.validation.key.as_ref();
-    // Without a key (unparseable file) the raw hash still dedupes re-imports of the same file.
-    let content_hash = key.map_or(sha256.as_str(), |k| k.content_hash.as_str());
+    let duplicate_key = p.validation.duplicate_key.as_deref();
+    // Our own hash of the exact bytes, not the validator's: dedupe must not depend on how a
+    // validator spells its hash, and unparseable files have no key at all.
+    let content_hash = p.sha256.as_str();
     let item = |outcome, invoice_id, conflict_with| ImportItem {
         source: p.source.clone(),
         outcome,
@@ -374,9 +391,9 @@ fn write_one(
     if let Some(known) = store::find_by_content_hash(tx, company, content_hash)? {
         return Ok(item(Outcome::AlreadyKnown, Some(known), None));
     }
-    let (state, conflict_with) = match key {
-        Some(k) if p.validation.is_sendable() => {
-            match store::find_live_duplicate(tx, company, &k.duplicate_key)? {
+    let (state, conflict_with) = match duplicate_key {
+        Some(key) if p.validation.is_sendable() => {
+            match store::find_live_duplicate(tx, company, key)? {
                 Some(other) => (SubmissionState::Conflict, Some(other)),
                 None => (SubmissionState::Queued, None),
             }
@@ -390,9 +407,9 @@ fn write_one(
             file_name: &p.file_name,
             source_path: &p.source,
             original: &p.bytes,
-            sha256: &sha256,
+            sha256: content_hash,
             summary: p.validation.summary.as_ref(),
-            duplicate_key: key.map(|k| k.duplicate_key.as_str()),
+            duplicate_key,
             content_hash,
             state,
             conflict_with,

@@ -4,14 +4,13 @@
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
 use super::*;
 use crate::clock::ManualClock;
 use crate::rng;
 use crate::store::test_support::temp_store;
-use crate::validation::{Finding, IdempotencyKey, InvoiceSummary, Severity};
+use crate::validation::{Finding, InvoiceSummary, Severity};
 
 /// Accepts `<Faktura><P_2>number</P_2>…</Faktura>`; `<bad/>` anywhere is an error finding.
 struct FakeValidator;
@@ -24,7 +23,7 @@ impl InvoiceValidator for FakeValidator {
         else {
             return Validation {
                 findings: vec![error("xml.malformed")],
-                key: None,
+                duplicate_key: None,
                 summary: None,
             };
         };
@@ -39,15 +38,25 @@ impl InvoiceValidator for FakeValidator {
         };
         Validation {
             findings,
-            key: number.as_ref().map(|n| IdempotencyKey {
-                duplicate_key: format!("5265877635|VAT|{n}"),
-                content_hash: hex::encode(Sha256::digest(bytes)),
-            }),
+            duplicate_key: number.as_ref().map(|n| format!("5265877635|VAT|{n}")),
             summary: Some(InvoiceSummary {
                 invoice_number: number,
                 ..InvoiceSummary::default()
             }),
         }
+    }
+}
+
+/// Counts how often validation runs.
+#[derive(Default)]
+struct CountingValidator {
+    calls: std::cell::Cell<usize>,
+}
+
+impl InvoiceValidator for CountingValidator {
+    fn validate(&self, bytes: &[u8]) -> Validation {
+        self.calls.set(self.calls.get() + 1);
+        FakeValidator.validate(bytes)
     }
 }
 
@@ -416,4 +425,28 @@ fn summary_serialises_with_stable_codes() {
     assert_eq!(json["skipped"], 1);
     assert_eq!(json["items"][0]["outcome"], "skipped");
     assert_eq!(json["items"][0]["code"], "engine.import_unreadable");
+}
+
+#[test]
+fn known_content_is_not_validated_again() {
+    let mut fx = Fixture::new();
+    let a = fx.write("a.xml", &invoice("FV/1", ""));
+    let copy = fx.write("copy-of-a.xml", &invoice("FV/1", ""));
+    let validator = CountingValidator::default();
+    let import = |fx: &mut Fixture, paths: &[PathBuf]| {
+        Importer::new(
+            &mut fx.store,
+            &validator,
+            &fx.clock,
+            &mut fx.rng,
+            fx.company,
+        )
+        .import(paths, &mut |_| {}, &AtomicBool::new(false))
+        .unwrap()
+    };
+    let first = import(&mut fx, std::slice::from_ref(&a));
+    assert_eq!(first.imported, 1);
+    let second = import(&mut fx, &[a, copy]);
+    assert_eq!(second.already_known, 2);
+    assert_eq!(validator.calls.get(), 1, "known bytes skip validation");
 }
