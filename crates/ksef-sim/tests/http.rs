@@ -1018,3 +1018,29 @@ async fn state_survives_a_restart_through_the_state_directory() {
         .expect("json");
     assert_eq!(dup["status"]["code"], 440, "{dup}");
 }
+
+/// A 1.5 MB invoice crosses the transport (axum's 2 MB default would refuse its 2 MB Base64 body) and is
+/// then refused by verification as too large, as KSeF does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_invoice_is_refused_by_verification_not_by_the_transport() {
+    let h = Harness::start(config()).await;
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    let xml = String::from_utf8(invoice_xml(NIP, "FV/BIG/1", TODAY)).expect("utf-8");
+    let padding = format!("<!--{}-->", "x".repeat(1_500_000));
+    let big = xml.replacen("<Naglowek>", &format!("{padding}<Naglowek>"), 1);
+    let invoice = h.send(&access, &session, &KEY, &IV, big.as_bytes()).await;
+    h.advance_ms(PROCESSING_MS);
+    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
+    let status = h
+        .get_json(
+            &format!("/sessions/{session}/invoices/{invoice}"),
+            template,
+            &access,
+        )
+        .await;
+    assert_eq!(status["status"]["code"], 430, "{status}");
+    assert!(status["status"]["details"][0]
+        .as_str()
+        .is_some_and(|d| d.starts_with("size.too_large")));
+}

@@ -20,7 +20,7 @@ use crate::state::{BatchData, FormCode, PartDecl, Phase, SessionKind, TokenKind}
 /// Most parts per batch.
 const PARTS_MAX: usize = 50;
 /// Largest part before encryption (100 MB); an encrypted part adds at most one AES block.
-const PART_BYTES_MAX: u64 = 100_000_000 + 16;
+pub(super) const PART_BYTES_MAX: u64 = 100_000_000 + 16;
 /// Largest archive (5 GB).
 const ARCHIVE_BYTES_MAX: u64 = 5_000_000_000;
 /// Upload window per declared part.

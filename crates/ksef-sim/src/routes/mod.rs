@@ -8,7 +8,7 @@ mod keys;
 mod online;
 mod status;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +38,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/sessions/online", post(online::open))
         .route(
             "/sessions/online/{referenceNumber}/invoices",
-            post(online::send),
+            post(online::send).layer(DefaultBodyLimit::max(online::SEND_BODY_BYTES_MAX)),
         )
         .route(
             "/sessions/online/{referenceNumber}/close",
@@ -82,7 +82,7 @@ pub fn router(sim: Simulator) -> Router {
         .nest("/api/v2", api)
         .route(
             "/_blob/parts/{referenceNumber}/{ordinal}",
-            put(blob::upload_part),
+            put(blob::upload_part).layer(DefaultBodyLimit::max(part_body_bytes_max())),
         )
         .route(
             "/_blob/upo/{referenceNumber}/invoices/{invoiceReferenceNumber}",
@@ -111,6 +111,11 @@ async fn echo_test_warning(State(sim): State<Simulator>, request: Request, next:
         response.headers_mut().insert("x-system-warning", value);
     }
     response
+}
+
+/// Largest part upload body.
+fn part_body_bytes_max() -> usize {
+    usize::try_from(batch::PART_BYTES_MAX).unwrap_or(usize::MAX)
 }
 
 /// Endpoint template without the version prefix.
