@@ -171,7 +171,8 @@ export interface DailyCounts {
 }
 
 export interface Dashboard {
-  counts: Record<InvoiceState, number>;
+  /** Invoices per state. ts-rs renders the Rust map with optional keys, so read with `?? 0`. */
+  counts: { [key in InvoiceState]?: number };
   queue_depth: number;
   ksef: KsefStatus & { environment: string };
   latency_ms: { median: number | null; p95: number | null };
