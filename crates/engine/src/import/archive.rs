@@ -87,7 +87,7 @@ impl<R: Read + Seek> ArchiveReader<R> {
         // Never decompress more than the header promised (plus one byte to detect the lie).
         let mut bytes = Vec::new();
         if (&mut file)
-            .take(declared + 1)
+            .take(declared.saturating_add(1))
             .read_to_end(&mut bytes)
             .is_err()
         {

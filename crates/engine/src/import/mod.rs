@@ -510,7 +510,7 @@ fn file_name_of(path: &Path) -> String {
 fn read_file(path: &Path, bytes_max: u64) -> Result<Vec<u8>, Code> {
     let file = File::open(path).map_err(|_| Code::Unreadable)?;
     let mut bytes = Vec::new();
-    file.take(bytes_max + 1)
+    file.take(bytes_max.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|_| Code::Unreadable)?;
     if bytes.len() as u64 > bytes_max {
