@@ -836,9 +836,9 @@ async fn admin_outage_and_forced_rejection_take_effect() {
     assert_eq!(h.sim.stats().faults_injected, 1);
 }
 
-/// TE echoes X-Test-System-Warning.
+/// TE echoes X-Test-System-Warning and accepts test-data set-up calls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn test_environment_echoes_the_system_warning_header() {
+async fn test_environment_echoes_warnings_and_accepts_test_data_calls() {
     let h = Harness::start(config()).await;
     let (_, headers, _) = h
         .try_post(
@@ -850,6 +850,16 @@ async fn test_environment_echoes_the_system_warning_header() {
         .await
         .expect("answer");
     assert_eq!(headers["x-system-warning"], "[1]: planned maintenance");
+    let (code, _) = h
+        .post(
+            "/testdata/person",
+            None,
+            Some(
+                json!({"nip": NIP, "pesel": "90010112345", "isBailiff": false, "description": "t"}),
+            ),
+        )
+        .await;
+    assert_eq!(code, 200, "TE test-data set-up calls succeed");
 }
 
 /// With the FA(3) XSD loaded, an invoice that breaks it (no JST/GV) is refused 430; a P_1 after today is 450.

@@ -76,6 +76,9 @@ pub fn router(sim: Simulator) -> Router {
             get(status::session_upo),
         )
         .route("/invoices/ksef/{ksefNumber}", get(status::download_invoice))
+        // TE test-data set-up calls (§13) are accepted and ignored: the simulator grants every
+        // provisioned token full rights, so clients' set-up steps succeed without changing anything.
+        .route("/testdata/{*operation}", post(accepted).delete(accepted))
         .route_layer(from_fn_with_state(sim.clone(), guard));
     Router::new()
         .nest("/v2", api.clone())
@@ -111,6 +114,11 @@ async fn echo_test_warning(State(sim): State<Simulator>, request: Request, next:
         response.headers_mut().insert("x-system-warning", value);
     }
     response
+}
+
+/// `200` with an empty body.
+async fn accepted() -> axum::http::StatusCode {
+    axum::http::StatusCode::OK
 }
 
 /// Largest part upload body.
