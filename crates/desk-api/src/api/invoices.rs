@@ -1,0 +1,199 @@
+//! The invoice list and detail, read from the outbox store (filtering, sorting and paging in
+//! SQL), and the commands the engine cannot serve yet, which say so with a typed error.
+
+use engine::store::{InvoiceFilter, InvoiceId, InvoiceSort as EngineSort, SortDirection};
+use sha2::{Digest, Sha256};
+
+use super::{lock, DeskApi};
+use crate::convert::{event_out, finding_out, row_out, state_in, state_out};
+use crate::error::{codes, DeskError, DeskResult};
+use crate::types::{
+    ExportFormat, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState, Rejection,
+    SavedUpos, SortColumn, SortDir, UpoStatus,
+};
+
+/// Rows scanned for an id-list request (the store's own page cap).
+pub const IDS_SCAN_ROWS_MAX: u32 = 1_000;
+
+fn not_available(what: &str) -> DeskError {
+    DeskError::new(
+        codes::NOT_AVAILABLE,
+        format!("{what} is not available yet: the engine does not provide it"),
+    )
+}
+
+impl DeskApi {
+    /// `list_invoices`. With `ids` set (import-summary links) the page is cut from at most
+    /// [`IDS_SCAN_ROWS_MAX`] matches, because the store cannot filter by id list yet.
+    pub fn list_invoices(&self, q: InvoiceQuery) -> DeskResult<InvoicePage> {
+        let company = self.active()?.id;
+        let (sort, direction) = sort_in(q.sort.column, q.sort.dir);
+        let blank = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
+        let mut filter = InvoiceFilter {
+            company,
+            states: q.states.iter().copied().map(state_in).collect(),
+            issued_from: blank(q.date_from),
+            issued_to: blank(q.date_to),
+            counterparty: blank(q.counterparty),
+            number_contains: blank(q.number),
+            sort,
+            direction,
+            offset: q.offset,
+            limit: q.limit,
+        };
+        let store = lock(&self.store)?;
+        let Some(ids) = q.ids else {
+            let page = store.list_invoices(&filter)?;
+            return Ok(InvoicePage {
+                rows: page.rows.iter().map(row_out).collect(),
+                total: page.total,
+            });
+        };
+        filter.offset = 0;
+        filter.limit = IDS_SCAN_ROWS_MAX;
+        let matching: Vec<InvoiceRow> = store
+            .list_invoices(&filter)?
+            .rows
+            .iter()
+            .filter(|r| ids.contains(&r.id.0))
+            .map(row_out)
+            .collect();
+        let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
+        let rows = matching
+            .into_iter()
+            .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(q.limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok(InvoicePage { rows, total })
+    }
+
+    /// `invoice_detail`: the stored row, its findings and history, and the summary re-read from
+    /// the stored original bytes (the exact bytes that are sent).
+    pub fn invoice_detail(&self, id: i64) -> DeskResult<InvoiceDetail> {
+        let company = self.active()?.id;
+        let store = lock(&self.store)?;
+        let row = store.invoice(InvoiceId(id))?;
+        if row.company != company {
+            return Err(DeskError::new(
+                "engine.invoice_not_found",
+                format!("invoice {id} not found"),
+            ));
+        }
+        let bytes = store.original_bytes(InvoiceId(id))?;
+        let findings = store.findings(InvoiceId(id))?;
+        let events = store
+            .event_history(InvoiceId(id))?
+            .iter()
+            .map(event_out)
+            .collect::<DeskResult<Vec<_>>>()?;
+        let last_event_at = events.last().map_or(0, |e| e.at);
+        // Unreadable originals (invalid rows) simply have no summary.
+        let doc = fa3::Fa3Document::read(&bytes).ok();
+        let gross_minor = doc
+            .as_ref()
+            .and_then(|d| d.totals.gross)
+            .and_then(|g| engine::validation::parse_minor_units(&g.to_string()));
+        let state = state_out(row.state);
+        let rejection = (state == InvoiceState::Rejected).then(|| Rejection {
+            code: row
+                .error_code
+                .clone()
+                .unwrap_or_else(|| dictionary::FALLBACK_CODE.to_owned()),
+            description: row.error_detail.clone(),
+            details: Vec::new(),
+        });
+        let buyer_nip = doc.as_ref().and_then(|d| match &d.buyer {
+            Some(fa3::PartyId::Nip { nip }) => Some(nip.clone()),
+            _ => None,
+        });
+        Ok(InvoiceDetail {
+            row: InvoiceRow {
+                id,
+                invoice_number: doc.as_ref().and_then(|d| d.number.clone()),
+                counterparty_name: doc.as_ref().and_then(|d| d.buyer_name.clone()),
+                counterparty_nip: buyer_nip,
+                issue_date: doc
+                    .as_ref()
+                    .and_then(|d| d.issue_date)
+                    .map(|d| d.to_string()),
+                gross_minor,
+                currency: doc.as_ref().and_then(|d| d.currency.clone()),
+                state,
+                ksef_number: row.ksef_number.clone(),
+                has_upo: false,
+                error_code: row.error_code.clone(),
+                last_event_at,
+            },
+            file_name: row.file_name,
+            seller_nip: doc.as_ref().and_then(|d| d.seller_nip.clone()),
+            seller_name: doc.as_ref().and_then(|d| d.seller_name.clone()),
+            invoice_type: doc.as_ref().and_then(|d| d.invoice_kind.clone()),
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            sha256: hex_sha256(&bytes),
+            findings: findings.iter().map(finding_out).collect(),
+            rejection,
+            events,
+            attempts: Vec::new(),
+            upo: UpoStatus {
+                stored: false,
+                verified: false,
+                sha256: None,
+            },
+        })
+    }
+
+    /// `get_upo_xml`: the engine stores no UPOs yet.
+    pub fn get_upo_xml(&self, _id: i64) -> DeskResult<String> {
+        Err(not_available("the UPO"))
+    }
+
+    /// `export_invoices`.
+    pub fn export_invoices(&self, _ids: Vec<i64>, _format: ExportFormat) -> DeskResult<String> {
+        Err(not_available("exporting invoices"))
+    }
+
+    /// `save_upos`.
+    pub fn save_upos(&self, _ids: Vec<i64>) -> DeskResult<SavedUpos> {
+        Err(not_available("saving UPOs"))
+    }
+
+    /// `remove_invalid`.
+    pub fn remove_invalid(&self, _ids: Vec<i64>) -> DeskResult<u32> {
+        Err(not_available("removing invalid invoices"))
+    }
+
+    /// `backup_database`.
+    pub fn backup_database(&self) -> DeskResult<String> {
+        Err(not_available("a database backup"))
+    }
+
+    /// `export_weekly_report`.
+    pub fn export_weekly_report(&self, _week_start: String) -> DeskResult<String> {
+        Err(not_available("the weekly report"))
+    }
+}
+
+/// The UI's sort → the store's. The store cannot sort by KSeF number yet; that column sorts by
+/// last change, which orders accepted invoices the way they received their numbers.
+fn sort_in(column: SortColumn, dir: SortDir) -> (EngineSort, SortDirection) {
+    let sort = match column {
+        SortColumn::InvoiceNumber => EngineSort::InvoiceNumber,
+        SortColumn::Counterparty => EngineSort::Buyer,
+        SortColumn::IssueDate => EngineSort::IssueDate,
+        SortColumn::Gross => EngineSort::Gross,
+        SortColumn::State => EngineSort::State,
+        SortColumn::KsefNumber | SortColumn::LastEventAt => EngineSort::UpdatedAt,
+    };
+    let direction = match dir {
+        SortDir::Asc => SortDirection::Ascending,
+        SortDir::Desc => SortDirection::Descending,
+    };
+    (sort, direction)
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
