@@ -358,6 +358,51 @@ const ROWS: Row[] = [
   ],
 ];
 
+ROWS.push(
+  [
+    'desk.keyring_unavailable',
+    'engine',
+    [
+      'Brak systemowego magazynu haseł',
+      'KSeF Desk nie może bezpiecznie zapisać tokenu KSeF, bo w systemie nie działa magazyn haseł (np. GNOME Keyring, KWallet).',
+      'Uruchom magazyn haseł systemu i spróbuj ponownie. Tryb Sandbox działa bez tokenu.',
+    ],
+    [
+      'System keyring unavailable',
+      'KSeF Desk cannot store the KSeF token safely because no system keyring is running (e.g. GNOME Keyring, KWallet).',
+      'Start the system keyring and try again. Sandbox mode works without a token.',
+    ],
+  ],
+  [
+    'desk.token_missing',
+    'engine',
+    [
+      'Brak tokenu KSeF',
+      'Aktywna firma nie ma zapisanego tokenu, więc nie można połączyć się z KSeF.',
+      'Dodaj token w Ustawieniach → Firmy i środowiska.',
+    ],
+    [
+      'KSeF token missing',
+      'The active company has no stored token, so KSeF cannot be reached.',
+      'Add the token in Settings → Companies and environments.',
+    ],
+  ],
+  [
+    'desk.connection_failed',
+    'engine',
+    [
+      'Nie udało się połączyć z KSeF',
+      'Test połączenia nie powiódł się: KSeF nie odpowiedział albo odrzucił token.',
+      'Sprawdź połączenie z internetem i token. Jeśli KSeF ma awarię, spróbuj później.',
+    ],
+    [
+      'Could not connect to KSeF',
+      'The connection test failed: KSeF did not answer or rejected the token.',
+      'Check the internet connection and the token. If KSeF is down, try again later.',
+    ],
+  ],
+);
+
 export const MOCK_DICTIONARY: DictEntry[] = ROWS.map(([code, source, pl, en]) => ({
   code,
   source,
