@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use ksef_api::auth::{AuthPolicy, AuthState};
+use ksef_api::batch::{build_archive, package, BatchInvoice, BatchLimits, Compression};
 use ksef_api::crypto::SessionCipher;
 use ksef_api::http::{HttpConfig, HttpKsef};
 use ksef_api::port::{Ksef, UpoSelector};
@@ -50,17 +51,20 @@ impl ksef_api::Clock for TokioClock {
     }
 }
 
-fn sample() -> Vec<u8> {
+fn sample_named(name: &str) -> Vec<u8> {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/ksef/samples/fa3-valid/FA_3_Przyklad_1.xml");
+        .join("../../../shared/ksef/samples/fa3-valid")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-#[tokio::test(start_paused = true)]
-async fn send_a_sample_and_get_its_ksef_number_and_upo() {
-    // After the sample's issue date (2026-02-15), so KSeF accepts it.
+type Client = AuthState<HttpKsef, Arc<TokioClock>>;
+
+/// A simulator on a free port and an authenticating client for the samples' seller, sharing one clock.
+async fn start() -> (Simulator, Client) {
+    // After every sample's issue date (latest 2026-08-17), so KSeF accepts them.
     let clock = Arc::new(TokioClock {
-        start: Utc.with_ymd_and_hms(2026, 2, 20, 9, 0, 0).unwrap(),
+        start: Utc.with_ymd_and_hms(2026, 9, 1, 9, 0, 0).unwrap(),
         origin: tokio::time::Instant::now(),
     });
     let config = SimConfig {
@@ -72,19 +76,25 @@ async fn send_a_sample_and_get_its_ksef_number_and_upo() {
     };
     let sim = Simulator::new(config, clock.clone()).unwrap();
     let (base, _server) = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-
     let mut http = HttpConfig::new(Environment::custom(&base).unwrap());
     http.auth_poll_interval = Duration::from_millis(500);
     let ksef = HttpKsef::new(http).unwrap();
     let context = ContextIdentifier::Nip(Nip::parse(NIP).unwrap());
-    let auth = AuthState::new(
-        ksef,
-        clock.clone(),
-        context,
-        Secret::new(TOKEN),
-        AuthPolicy::default(),
-    );
+    (
+        sim,
+        AuthState::new(
+            ksef,
+            clock,
+            context,
+            Secret::new(TOKEN),
+            AuthPolicy::default(),
+        ),
+    )
+}
 
+#[tokio::test(start_paused = true)]
+async fn send_a_sample_and_get_its_ksef_number_and_upo() {
+    let (_sim, auth) = start().await;
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let cipher = SessionCipher::generate(&mut rng);
     let opened = auth
@@ -94,7 +104,7 @@ async fn send_a_sample_and_get_its_ksef_number_and_upo() {
     let access = auth.access_token().await.unwrap();
     let ksef = auth.ksef();
 
-    let xml = sample();
+    let xml = sample_named("FA_3_Przyklad_1.xml");
     let invoice = cipher.encrypt_invoice(&xml);
     let reference = ksef
         .send_invoice(&access, &opened.session, &invoice, InvoicingMode::Online)
@@ -168,4 +178,91 @@ async fn send_a_sample_and_get_its_ksef_number_and_upo() {
         .unwrap();
     assert_eq!(listed.items.len(), 1);
     assert_eq!(listed.items[0].ksef_number.as_ref(), Some(&ksef_number));
+}
+
+#[tokio::test(start_paused = true)]
+async fn batch_of_samples_is_packaged_uploaded_and_accepted() {
+    let (_sim, auth) = start().await;
+    // Samples with distinct invoice numbers, so none is a duplicate of another.
+    let names = [
+        "FA_3_Przyklad_1.xml",
+        "FA_3_Przyklad_2.xml",
+        "FA_3_Przyklad_5.xml",
+    ];
+    let invoices: Vec<BatchInvoice> = names
+        .iter()
+        .map(|n| BatchInvoice {
+            file_name: (*n).to_owned(),
+            xml: sample_named(n),
+        })
+        .collect();
+    // Small parts so the upload really is split.
+    let limits = BatchLimits {
+        part_size_bytes_max: 1_000,
+        ..BatchLimits::KSEF
+    };
+    let archive = build_archive(&invoices, Compression::Zip, &limits).unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+    let cipher = SessionCipher::generate(&mut rng);
+    let pkg = package(&archive, Compression::Zip, &cipher, &limits).unwrap();
+    assert!(
+        pkg.file.parts.len() > 1,
+        "archive of {} B should need several parts",
+        archive.len()
+    );
+
+    let opened = auth
+        .open_batch_session(
+            FormCode::Fa3,
+            &pkg.file,
+            &cipher,
+            InvoicingMode::Online,
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    assert_eq!(opened.parts.len(), pkg.file.parts.len());
+    let ksef = auth.ksef();
+    for upload in &opened.parts {
+        let index = usize::try_from(upload.ordinal - 1).unwrap();
+        ksef.upload_part(upload, &pkg.encrypted_parts[index])
+            .await
+            .unwrap();
+    }
+    let access = auth.access_token().await.unwrap();
+    ksef.close_batch_session(&access, &opened.session)
+        .await
+        .unwrap();
+
+    let mut session = ksef.session_status(&access, &opened.session).await.unwrap();
+    for _ in 0..POLLS_MAX {
+        if session.is_final() {
+            break;
+        }
+        tokio::time::advance(Duration::from_millis(500)).await;
+        session = ksef.session_status(&access, &opened.session).await.unwrap();
+    }
+    assert_eq!(session.code, 200, "{session:?}");
+    let listed = ksef
+        .session_invoices(&access, &opened.session, &PageRequest::first(10))
+        .await
+        .unwrap();
+    let mut accepted: Vec<(String, Sha256B64)> = listed
+        .items
+        .iter()
+        .map(|i| {
+            assert_eq!(i.status.code, 200, "{:?}", i.status);
+            (
+                i.file_name.clone().unwrap_or_default(),
+                i.invoice_hash.clone(),
+            )
+        })
+        .collect();
+    accepted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut expected: Vec<(String, Sha256B64)> = invoices
+        .iter()
+        .map(|i| (i.file_name.clone(), Sha256B64::of(&i.xml)))
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(accepted, expected);
 }
