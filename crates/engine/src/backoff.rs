@@ -13,6 +13,8 @@ use crate::state::{Actor, Change, SubmissionState};
 pub const RETRY_BASE_DELAY_MS: i64 = 2_000;
 /// Largest retry delay.
 pub const RETRY_DELAY_MS_MAX: i64 = 15 * 60_000;
+/// Code recorded when an invoice runs out of attempts; the detail names the last failure.
+pub const ATTEMPTS_EXHAUSTED_CODE: &str = "engine.attempts_exhausted";
 /// Attempts per invoice before a person must look at it.
 pub const ATTEMPTS_MAX: u32 = 8;
 /// Consecutive transient failures that open the breaker.
@@ -62,16 +64,16 @@ pub enum RetryDecision {
 }
 
 impl RetryDecision {
-    /// The state change recording this decision; `code` names the failure.
+    /// The state change recording this decision; `code` names the failure. Giving up records
+    /// [`ATTEMPTS_EXHAUSTED_CODE`] with the failure's code as the detail.
     pub fn change<'a>(self, code: &'a str, detail: Option<&'a str>) -> Change<'a> {
         match self {
             RetryDecision::RetryAt(at) => Change {
                 next_attempt_at: Some(at),
                 ..Change::to(SubmissionState::Queued, Actor::Engine).because(code, detail)
             },
-            RetryDecision::GiveUp => {
-                Change::to(SubmissionState::NeedsAttention, Actor::Engine).because(code, detail)
-            }
+            RetryDecision::GiveUp => Change::to(SubmissionState::NeedsAttention, Actor::Engine)
+                .because(ATTEMPTS_EXHAUSTED_CODE, Some(code)),
         }
     }
 }
@@ -283,6 +285,8 @@ mod tests {
         );
         let change = RetryDecision::GiveUp.change("ksef.unavailable", None);
         assert_eq!(change.to, SubmissionState::NeedsAttention);
+        assert_eq!(change.code, Some(ATTEMPTS_EXHAUSTED_CODE));
+        assert_eq!(change.detail, Some("ksef.unavailable"));
     }
 
     #[test]
@@ -328,7 +332,8 @@ mod tests {
         let row = store.invoice(id).unwrap();
         assert_eq!(row.state, SubmissionState::NeedsAttention);
         assert_eq!(row.attempts, 3);
-        assert_eq!(row.error_code.as_deref(), Some("ksef.http_503"));
+        assert_eq!(row.error_code.as_deref(), Some(ATTEMPTS_EXHAUSTED_CODE));
+        assert_eq!(row.error_detail.as_deref(), Some("ksef.http_503"));
     }
 
     #[test]

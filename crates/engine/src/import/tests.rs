@@ -193,6 +193,7 @@ fn same_key_different_content_is_a_conflict_that_is_never_claimed() {
     assert_eq!(summary.items[1].conflict_with, Some(original));
     let row = fx.store.invoice(conflict).unwrap();
     assert_eq!(row.state, SubmissionState::Conflict);
+    assert_eq!(row.error_code.as_deref(), Some("engine.conflict"));
     assert_eq!(row.conflict_with, Some(original));
     let claimed = fx
         .store

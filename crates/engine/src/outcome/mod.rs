@@ -10,7 +10,7 @@ use ksef_api::{
     ErrorClass, InvoiceRef, InvoiceStatus, KsefError, KsefResult, SessionRef, Sha256B64,
 };
 
-use crate::backoff::{RetryDecision, RetryPolicy};
+use crate::backoff::{RetryDecision, RetryPolicy, ATTEMPTS_EXHAUSTED_CODE};
 use crate::rng::EngineRng;
 use crate::state::{Actor, Change, SubmissionState};
 
@@ -18,8 +18,11 @@ use crate::state::{Actor, Change, SubmissionState};
 pub const POLL_DELAY_MS_MIN: i64 = 2_000;
 /// Longest wait between two status polls.
 pub const POLL_DELAY_MS_MAX: i64 = 60_000;
-/// After this long without a verdict, a person is told (KSeF normally answers in seconds).
+/// After this long without a verdict, a person is told (KSeF normally answers in seconds);
+/// polling goes on, because the invoice may still be accepted.
 pub const POLL_HORIZON_MS: i64 = 24 * 3_600_000;
+/// Alert code for an invoice without a verdict past [`POLL_HORIZON_MS`].
+pub const STUCK_CODE: &str = "engine.stuck";
 
 const _: () =
     assert!(POLL_DELAY_MS_MIN <= POLL_DELAY_MS_MAX && POLL_DELAY_MS_MAX < POLL_HORIZON_MS);
@@ -69,6 +72,8 @@ pub struct Plan {
     pub session: SessionAdvice,
     /// The access token was refused: authenticate again before the next call.
     pub reauthenticate: bool,
+    /// An alert to raise (and keep open) for people, e.g. [`STUCK_CODE`].
+    pub alert: Option<&'static str>,
 }
 
 impl Plan {
@@ -86,6 +91,7 @@ impl Plan {
             retry_after_ms: None,
             session: SessionAdvice::Keep,
             reauthenticate: false,
+            alert: None,
         }
     }
 
@@ -127,14 +133,23 @@ fn retry(err: &KsefError, ctx: Context, retry_after_ms: Option<i64>, rng: &mut E
     let decision = ctx
         .policy
         .after_failure(ctx.attempts_done, retry_after_ms, ctx.now_ms, rng);
-    let (to, next) = match decision {
-        RetryDecision::RetryAt(at) => (SubmissionState::Queued, Some(at)),
-        RetryDecision::GiveUp => (SubmissionState::NeedsAttention, None),
-    };
-    let mut plan =
-        Plan::new(Some(to), Actor::Engine, Health::Down).because(err.code(), err.to_string());
-    plan.next_at_ms = next;
-    plan
+    match decision {
+        RetryDecision::RetryAt(at) => {
+            let mut plan = Plan::new(Some(SubmissionState::Queued), Actor::Engine, Health::Down)
+                .because(err.code(), err.to_string());
+            plan.next_at_ms = Some(at);
+            plan
+        }
+        RetryDecision::GiveUp => Plan::new(
+            Some(SubmissionState::NeedsAttention),
+            Actor::Engine,
+            Health::Down,
+        )
+        .because(
+            ATTEMPTS_EXHAUSTED_CODE,
+            format!("last error {}: {err}", err.code()),
+        ),
+    }
 }
 
 /// Judges the result of `POST /sessions/online/{ref}/invoices` for an invoice in `sending`.
@@ -250,14 +265,11 @@ pub fn after_status(
         }
     };
     if !status.is_final() {
+        let mut plan = waiting(Health::Up);
         if ctx.now_ms - sent_at_ms >= POLL_HORIZON_MS {
-            return attention(
-                "engine.poll_horizon".to_owned(),
-                format!("no verdict after {} h", POLL_HORIZON_MS / 3_600_000),
-                Health::Up,
-            );
+            plan.alert = Some(STUCK_CODE);
         }
-        return waiting(Health::Up);
+        return plan;
     }
     if status.status.code == invoice_code::SUCCEEDED {
         let Some(number) = &status.ksef_number else {

@@ -8,6 +8,7 @@ use ksef_api::status::InvoiceProcessing;
 use ksef_api::{KsefNumber, Operation, ReferenceNumber, RemoteCode};
 
 use super::*;
+use crate::backoff::ATTEMPTS_EXHAUSTED_CODE;
 use crate::rng::seeded;
 
 const NOW: i64 = 1_000_000;
@@ -104,6 +105,8 @@ fn transient_send_failure_retries_with_backoff_then_gives_up() {
 
     let exhausted = judge_send(Err(transient()), crate::backoff::ATTEMPTS_MAX);
     assert_eq!(exhausted.to, Some(SubmissionState::NeedsAttention));
+    assert_eq!(exhausted.code.as_deref(), Some(ATTEMPTS_EXHAUSTED_CODE));
+    assert!(exhausted.detail.unwrap().contains("ksef.http.503"));
 }
 
 #[test]
@@ -187,6 +190,7 @@ fn success_for_other_bytes_or_without_number_needs_attention() {
 fn processing_keeps_polling_with_a_growing_interval_until_the_horizon() {
     let plan = judge_status(Ok(status(150, None, BYTES)));
     assert_eq!(plan.to, None);
+    assert_eq!(plan.alert, None);
     assert_eq!(plan.next_at_ms, Some(next_poll_at(SENT_AT, NOW)));
     assert!(next_poll_at(0, 100) - 100 == POLL_DELAY_MS_MIN);
     assert!(next_poll_at(0, 10 * POLL_DELAY_MS_MAX) - 10 * POLL_DELAY_MS_MAX == POLL_DELAY_MS_MAX);
@@ -203,7 +207,8 @@ fn processing_keeps_polling_with_a_growing_interval_until_the_horizon() {
         late,
         &mut seeded(1),
     );
-    assert_eq!(plan.code.as_deref(), Some("engine.poll_horizon"));
+    assert_eq!(plan.to, None, "an invoice past the horizon is still polled");
+    assert_eq!(plan.alert, Some(STUCK_CODE));
 }
 
 #[test]

@@ -458,6 +458,9 @@ fn ids(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Error code of an invoice held back because another one has its duplicate key.
+pub const CONFLICT_CODE: &str = "engine.conflict";
+
 /// Inserts a new invoice, its findings and its creation event. Runs inside the caller's
 /// transaction (the importer batches many files per commit).
 pub(crate) fn insert_invoice(
@@ -476,9 +479,9 @@ pub(crate) fn insert_invoice(
         "INSERT INTO invoices (company_id, file_name, source_path, original, size_bytes, sha256,
              seller_nip, buyer_nip, buyer_name, invoice_type, invoice_number, issue_date, currency,
              gross_minor, line_count, has_attachment, duplicate_key, content_hash, conflict_with,
-             state, next_attempt_at, trace_id, created_at, updated_at)
+             state, next_attempt_at, error_code, trace_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?23)",
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?24)",
         params![
             inv.company.0,
             inv.file_name,
@@ -501,6 +504,7 @@ pub(crate) fn insert_invoice(
             inv.conflict_with.map(|i| i.0),
             inv.state.as_str(),
             next_attempt_at,
+            (inv.state == SubmissionState::Conflict).then_some(CONFLICT_CODE),
             inv.trace_id,
             now_ms,
         ],

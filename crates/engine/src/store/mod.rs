@@ -27,6 +27,7 @@ pub use error::StoreError;
 pub(crate) use invoices::{find_by_content_hash, find_live_duplicate, insert_invoice};
 pub use invoices::{
     AttemptRecord, ClaimOutcome, Claimed, Company, InvoiceRow, NewCompany, NewFinding, NewInvoice,
+    CONFLICT_CODE,
 };
 pub use queries::{
     ErrorCount, EventRow, InvoiceFilter, InvoicePage, InvoiceSort, InvoiceSummaryRow, Metrics,
