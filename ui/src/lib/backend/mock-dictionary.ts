@@ -356,9 +356,6 @@ const ROWS: Row[] = [
       'Check that the file exists and you can access it, then import it again.',
     ],
   ],
-];
-
-ROWS.push(
   [
     'desk.keyring_unavailable',
     'engine',
@@ -401,7 +398,7 @@ ROWS.push(
       'Check the internet connection and the token. If KSeF is down, try again later.',
     ],
   ],
-);
+];
 
 export const MOCK_DICTIONARY: DictEntry[] = ROWS.map(([code, source, pl, en]) => ({
   code,
