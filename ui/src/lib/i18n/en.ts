@@ -94,6 +94,7 @@ export const en: Messages = {
     'You are in Sandbox mode: invoices go to a local KSeF simulator, not to the Ministry of Finance. You can safely try importing, sending and handling rejections.',
   'first.next':
     'Start with demo invoices or import your own FA(3) XML files. When you are ready, add a company with the production environment in Settings.',
+  'first.real': 'There are no invoices yet. Import FA(3) XML files — each is checked before it is sent to KSeF.',
   'first.generate': 'Generate demo invoices',
   'first.import': 'Import invoices',
   'first.generated': 'Demo invoices added: {n}',

@@ -93,6 +93,8 @@ export const pl = {
     'Pracujesz w trybie Sandbox: faktury trafiają do lokalnego symulatora KSeF, a nie do Ministerstwa Finansów. Możesz bezpiecznie wypróbować import, wysyłkę i obsługę odrzuceń.',
   'first.next':
     'Zacznij od faktur demonstracyjnych albo zaimportuj własne pliki XML w formacie FA(3). Gdy wszystko będzie gotowe, dodaj firmę ze środowiskiem produkcyjnym w Ustawieniach.',
+  'first.real':
+    'Nie ma jeszcze żadnych faktur. Zaimportuj pliki XML w formacie FA(3) — każdy zostanie sprawdzony przed wysłaniem do KSeF.',
   'first.generate': 'Wygeneruj faktury demonstracyjne',
   'first.import': 'Importuj faktury',
   'first.generated': 'Dodano faktury demonstracyjne: {n}',
