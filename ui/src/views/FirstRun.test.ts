@@ -20,4 +20,17 @@ describe('first run', () => {
     await waitFor(() => expect(screen.getByTestId('invoice-grid').getAttribute('aria-rowcount')).toBe(String(50 + 1)));
     expect(screen.queryByText(pl['first.title'])).toBeNull();
   });
+
+  it('does not offer demo invoices outside Sandbox, where they would reach the real KSeF', async () => {
+    goTo('#/invoices');
+    const backend = new MockBackend({ invoices: 0, now: () => NOW });
+    const company = await backend.add_company({ name: 'Firma', nip: '5260250274', environment: 'prd', token: 't' });
+    await backend.set_active_company(company.id);
+    const ctx = contextFor(backend);
+    await ctx.shell.load();
+    renderIn(Invoices, ctx, {});
+    expect(await screen.findByText(pl['first.real'])).toBeTruthy();
+    expect(screen.queryByRole('button', { name: pl['first.generate'] })).toBeNull();
+    expect(screen.getByText('Produkcja')).toBeTruthy();
+  });
 });
