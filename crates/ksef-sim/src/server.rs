@@ -246,6 +246,18 @@ impl Simulator {
         self.with_state(|state, _| state.stats.clone())
     }
 
+    /// The current public keys by usage (for embedding clients that skip certificate parsing).
+    pub fn public_keys(&self) -> Vec<(crate::keys::KeyUsage, rsa::RsaPublicKey)> {
+        self.with_state(|state, _| {
+            state
+                .keys
+                .entries()
+                .iter()
+                .map(|k| (k.usage, k.public_key()))
+                .collect()
+        })
+    }
+
     /// Rotates both public keys; the old `publicKeyId`s are withdrawn.
     pub fn rotate_keys(&self) -> Result<(), KeyError> {
         self.with_state(|state, now| state.keys.rotate(now))
