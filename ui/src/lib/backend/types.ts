@@ -1,13 +1,80 @@
-// The backend contract: every type the UI exchanges with the Rust side, and the one interface the
-// UI talks to. Names and shapes are snake_case because they will be generated from Rust (ts-rs);
-// keep them exactly in step with the Rust DTOs. Nothing here knows about Tauri.
+// The backend contract: the DTOs the UI exchanges with the Rust side, and the one interface the
+// UI talks to. The DTOs are generated from desk-api's Rust types by ts-rs (scripts/gen-types, into
+// ./generated, checked for staleness by desk-api's tests); this file re-exports them so the UI
+// compiles against the real wire format. Nothing here knows about Tauri.
 
-/** Our submission state of one invoice (never KSeF's numeric status codes). */
-export type InvoiceState =
-  'invalid' | 'conflict' | 'queued' | 'sending' | 'sent' | 'accepted' | 'rejected' | 'needs_attention';
+import type { Company } from './generated/Company';
+import type { ConnectionTest } from './generated/ConnectionTest';
+import type { Dashboard } from './generated/Dashboard';
+import type { DeskError } from './generated/DeskError';
+import type { DictEntry } from './generated/DictEntry';
+import type { EngineStatus } from './generated/EngineStatus';
+import type { Environment } from './generated/Environment';
+import type { ExportFormat } from './generated/ExportFormat';
+import type { FilesDropped } from './generated/FilesDropped';
+import type { ImportFinished } from './generated/ImportFinished';
+import type { ImportJob } from './generated/ImportJob';
+import type { ImportProgress } from './generated/ImportProgress';
+import type { ImportSummary } from './generated/ImportSummary';
+import type { InvoiceDetail } from './generated/InvoiceDetail';
+import type { InvoicePage } from './generated/InvoicePage';
+import type { InvoiceQuery } from './generated/InvoiceQuery';
+import type { InvoiceState } from './generated/InvoiceState';
+import type { InvoicesChanged } from './generated/InvoicesChanged';
+import type { NewCompany } from './generated/NewCompany';
+import type { SavedUpos } from './generated/SavedUpos';
+import type { SchemaStatus } from './generated/SchemaStatus';
+import type { Settings } from './generated/Settings';
 
-/** Every state, in the order the UI lists them (worst problems first for filters). */
-export const INVOICE_STATES: readonly InvoiceState[] = [
+export type { Attempt } from './generated/Attempt';
+export type { CodeCount } from './generated/CodeCount';
+export type { Company } from './generated/Company';
+export type { ConnectionTest } from './generated/ConnectionTest';
+export type { DailyCounts } from './generated/DailyCounts';
+export type { Dashboard } from './generated/Dashboard';
+export type { DashboardKsef } from './generated/DashboardKsef';
+export type { DeskError } from './generated/DeskError';
+export type { DictEntry } from './generated/DictEntry';
+export type { DictSource } from './generated/DictSource';
+export type { DictText } from './generated/DictText';
+export type { EngineStatus } from './generated/EngineStatus';
+export type { Environment } from './generated/Environment';
+export type { EventActor } from './generated/EventActor';
+export type { ExportFormat } from './generated/ExportFormat';
+export type { FilesDropped } from './generated/FilesDropped';
+export type { Finding } from './generated/Finding';
+export type { FindingSeverity } from './generated/FindingSeverity';
+export type { ImportFinished } from './generated/ImportFinished';
+export type { ImportItem } from './generated/ImportItem';
+export type { ImportJob } from './generated/ImportJob';
+export type { ImportOutcome } from './generated/ImportOutcome';
+export type { ImportProgress } from './generated/ImportProgress';
+export type { ImportSummary } from './generated/ImportSummary';
+export type { InvoiceDetail } from './generated/InvoiceDetail';
+export type { InvoiceEvent } from './generated/InvoiceEvent';
+export type { InvoicePage } from './generated/InvoicePage';
+export type { InvoiceQuery } from './generated/InvoiceQuery';
+export type { InvoiceRow } from './generated/InvoiceRow';
+export type { InvoiceSort } from './generated/InvoiceSort';
+export type { InvoiceState } from './generated/InvoiceState';
+export type { InvoicesChanged } from './generated/InvoicesChanged';
+export type { KsefAvailability } from './generated/KsefAvailability';
+export type { KsefStatus } from './generated/KsefStatus';
+export type { Language } from './generated/Language';
+export type { Latency } from './generated/Latency';
+export type { NewCompany } from './generated/NewCompany';
+export type { Rejection } from './generated/Rejection';
+export type { SavedUpos } from './generated/SavedUpos';
+export type { SchemaFile } from './generated/SchemaFile';
+export type { SchemaFileState } from './generated/SchemaFileState';
+export type { SchemaStatus } from './generated/SchemaStatus';
+export type { Settings } from './generated/Settings';
+export type { SortColumn } from './generated/SortColumn';
+export type { SortDir } from './generated/SortDir';
+export type { UpoStatus } from './generated/UpoStatus';
+
+/** Every state, in the order the UI lists them. `types.test.ts` checks it names every state. */
+export const INVOICE_STATES = [
   'queued',
   'sending',
   'sent',
@@ -16,170 +83,12 @@ export const INVOICE_STATES: readonly InvoiceState[] = [
   'needs_attention',
   'conflict',
   'invalid',
-];
+] as const satisfies readonly InvoiceState[];
 
-export type SortColumn =
-  'invoice_number' | 'counterparty' | 'issue_date' | 'gross' | 'state' | 'ksef_number' | 'last_event_at';
+/** Every KSeF environment, from the safest to production. */
+export const ENVIRONMENTS = ['sandbox', 'test', 'demo', 'prd'] as const satisfies readonly Environment[];
 
-export type SortDir = 'asc' | 'desc';
-
-export interface InvoiceSort {
-  column: SortColumn;
-  dir: SortDir;
-}
-
-/** One page request; filtering, sorting and paging happen in the backend (SQL). */
-export interface InvoiceQuery {
-  states: InvoiceState[];
-  /** ISO date (YYYY-MM-DD), inclusive, compared with the issue date. */
-  date_from: string | null;
-  date_to: string | null;
-  /** Substring of the counterparty's name or NIP. */
-  counterparty: string | null;
-  /** Substring of the invoice number. */
-  number: string | null;
-  /** Restricts to these invoice ids (import summary links); null = no restriction. Addition to the brief. */
-  ids: number[] | null;
-  sort: InvoiceSort;
-  offset: number;
-  limit: number;
-}
-
-export interface InvoiceRow {
-  id: number;
-  invoice_number: string | null;
-  counterparty_name: string | null;
-  counterparty_nip: string | null;
-  issue_date: string | null;
-  /** Gross amount in minor units (grosze). */
-  gross_minor: number | null;
-  currency: string | null;
-  state: InvoiceState;
-  ksef_number: string | null;
-  has_upo: boolean;
-  error_code: string | null;
-  /** Unix milliseconds. */
-  last_event_at: number;
-}
-
-export interface InvoicePage {
-  rows: InvoiceRow[];
-  total: number;
-}
-
-export interface Finding {
-  code: string;
-  severity: 'error' | 'warning';
-  message: string;
-  path: string | null;
-  line: number | null;
-}
-
-export interface Rejection {
-  code: string;
-  description: string | null;
-  details: string[];
-}
-
-export type EventActor = 'user' | 'engine' | 'ksef' | 'reconciler';
-
-export interface InvoiceEvent {
-  at: number;
-  actor: EventActor;
-  from_state: InvoiceState | null;
-  to_state: InvoiceState | null;
-  code: string | null;
-  detail: string | null;
-}
-
-export interface Attempt {
-  kind: string;
-  started_at: number;
-  finished_at: number | null;
-  outcome: string;
-  error_code: string | null;
-  request_id: string | null;
-}
-
-export interface UpoStatus {
-  stored: boolean;
-  verified: boolean;
-  sha256: string | null;
-}
-
-export interface InvoiceDetail {
-  row: InvoiceRow;
-  file_name: string;
-  seller_nip: string | null;
-  seller_name: string | null;
-  invoice_type: string | null;
-  size_bytes: number;
-  sha256: string;
-  findings: Finding[];
-  rejection: Rejection | null;
-  events: InvoiceEvent[];
-  attempts: Attempt[];
-  upo: UpoStatus;
-}
-
-export type ImportOutcome = 'imported' | 'already_known' | 'conflict' | 'invalid' | 'unreadable';
-
-export interface ImportItem {
-  file: string;
-  outcome: ImportOutcome;
-  invoice_id: number | null;
-  code: string | null;
-}
-
-export interface ImportSummary {
-  imported: number;
-  already_known: number;
-  conflicts: number;
-  invalid: number;
-  items: ImportItem[];
-}
-
-export interface ImportJob {
-  job_id: number;
-}
-
-export interface ImportProgress {
-  job_id: number;
-  done: number;
-  total: number;
-  current_file: string | null;
-}
-
-export interface ImportFinished {
-  job_id: number;
-  cancelled: boolean;
-  summary: ImportSummary;
-}
-
-export type KsefAvailability = 'available' | 'degraded' | 'unavailable';
-
-export interface KsefStatus {
-  state: KsefAvailability;
-  since: number | null;
-}
-
-export interface DailyCounts {
-  day: string;
-  accepted: number;
-  rejected: number;
-  queued: number;
-}
-
-export interface Dashboard {
-  /** Invoices per state. ts-rs renders the Rust map with optional keys, so read with `?? 0`. */
-  counts: { [key in InvoiceState]?: number };
-  queue_depth: number;
-  ksef: KsefStatus & { environment: string };
-  latency_ms: { median: number | null; p95: number | null };
-  rejection_rate: number | null;
-  daily: DailyCounts[];
-  top_rejections: { code: string; count: number }[];
-}
+// Alerts are not generated yet (desk-api has no alert DTO); keep in step by hand until it does.
 
 export type AlertKind = 'stuck' | 'terminal_failure' | 'conflict' | 'outage' | 'upo_missing';
 
@@ -193,87 +102,16 @@ export interface Alert {
   resolved_at: number | null;
 }
 
-export interface DictText {
-  title: string;
-  explanation: string;
-  action: string;
-}
-
-export interface DictEntry {
-  code: string;
-  source: 'ksef' | 'ours' | 'engine';
-  pl: DictText;
-  en: DictText;
-}
-
-export type Language = 'pl' | 'en';
-
-export interface Settings {
-  language: Language;
-  notifications: boolean;
-  watched_folder: string | null;
-  data_dir: string;
-}
-
-export type Environment = 'sandbox' | 'test' | 'demo' | 'prd';
-
-export const ENVIRONMENTS: readonly Environment[] = ['sandbox', 'test', 'demo', 'prd'];
-
-export interface Company {
-  id: number;
-  name: string;
-  nip: string;
-  environment: Environment;
-  active: boolean;
-  has_token: boolean;
-}
-
-export interface NewCompany {
-  name: string;
-  nip: string;
-  environment: Environment;
-  /** KSeF token; the backend stores it in the OS keyring and never returns it. */
-  token: string;
-}
-
-export interface ConnectionTest {
-  ok: boolean;
-  code: string | null;
-  message: string | null;
-}
-
-export type SchemaFileState = 'ok' | 'missing' | 'mismatch';
-
-export interface SchemaStatus {
-  files: { name: string; state: SchemaFileState }[];
-  folder: string | null;
-}
-
-export type ExportFormat = 'csv' | 'xlsx';
-
-export interface SavedUpos {
-  saved: number;
-  folder: string;
-}
-
-export interface EngineStatus {
-  queue_depth: number;
-  ksef: KsefStatus;
-}
-
 /** Every call rejects with this shape; the UI switches on `code`, never on `message`. */
-export interface BackendError {
-  code: string;
-  message: string;
-}
+export type BackendError = DeskError;
 
 /** Push events from the backend, keyed by their wire name. */
 export interface BackendEvents {
   import_progress: ImportProgress;
   import_finished: ImportFinished;
-  files_dropped: { paths: string[] };
+  files_dropped: FilesDropped;
   engine_status: EngineStatus;
-  invoices_changed: { ids: number[] };
+  invoices_changed: InvoicesChanged;
 }
 
 export type EventName = keyof BackendEvents;
