@@ -475,40 +475,40 @@ pub(crate) fn insert_invoice(
     let s = inv.summary.cloned().unwrap_or_default();
     let size = i64::try_from(inv.original.len()).unwrap_or(i64::MAX);
     let next_attempt_at = (inv.state == SubmissionState::Queued).then_some(now_ms);
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO invoices (company_id, file_name, source_path, original, size_bytes, sha256,
              seller_nip, buyer_nip, buyer_name, invoice_type, invoice_number, issue_date, currency,
              gross_minor, line_count, has_attachment, duplicate_key, content_hash, conflict_with,
              state, next_attempt_at, error_code, trace_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
                  ?19, ?20, ?21, ?22, ?23, ?24, ?24)",
-        params![
-            inv.company.0,
-            inv.file_name,
-            inv.source_path,
-            inv.original,
-            size,
-            inv.sha256,
-            s.seller_nip,
-            s.buyer_nip,
-            s.buyer_name,
-            s.invoice_type,
-            s.invoice_number,
-            s.issue_date,
-            s.currency,
-            s.gross_minor,
-            s.line_count,
-            s.has_attachment,
-            inv.duplicate_key,
-            inv.content_hash,
-            inv.conflict_with.map(|i| i.0),
-            inv.state.as_str(),
-            next_attempt_at,
-            (inv.state == SubmissionState::Conflict).then_some(CONFLICT_CODE),
-            inv.trace_id,
-            now_ms,
-        ],
-    )?;
+    )?
+    .execute(params![
+        inv.company.0,
+        inv.file_name,
+        inv.source_path,
+        inv.original,
+        size,
+        inv.sha256,
+        s.seller_nip,
+        s.buyer_nip,
+        s.buyer_name,
+        s.invoice_type,
+        s.invoice_number,
+        s.issue_date,
+        s.currency,
+        s.gross_minor,
+        s.line_count,
+        s.has_attachment,
+        inv.duplicate_key,
+        inv.content_hash,
+        inv.conflict_with.map(|i| i.0),
+        inv.state.as_str(),
+        next_attempt_at,
+        (inv.state == SubmissionState::Conflict).then_some(CONFLICT_CODE),
+        inv.trace_id,
+        now_ms,
+    ])?;
     let id = InvoiceId(conn.last_insert_rowid());
     let mut stmt = conn.prepare_cached(
         "INSERT INTO findings (invoice_id, code, severity, message, path) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -522,11 +522,11 @@ pub(crate) fn insert_invoice(
             f.path
         ])?;
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO events (invoice_id, trace_id, at, actor, from_state, to_state, code)
          VALUES (?1, ?2, ?3, 'user', NULL, ?4, 'engine.imported')",
-        params![id.0, inv.trace_id, now_ms, inv.state.as_str()],
-    )?;
+    )?
+    .execute(params![id.0, inv.trace_id, now_ms, inv.state.as_str()])?;
     Ok(id)
 }
 
@@ -536,12 +536,12 @@ pub(crate) fn find_by_content_hash(
     company: CompanyId,
     content_hash: &str,
 ) -> Result<Option<InvoiceId>, StoreError> {
+    // Cached statements: the importer runs these once per file.
     Ok(conn
-        .query_row(
-            "SELECT id FROM invoices WHERE company_id = ?1 AND content_hash = ?2",
-            params![company.0, content_hash],
-            |r| Ok(InvoiceId(r.get(0)?)),
-        )
+        .prepare_cached("SELECT id FROM invoices WHERE company_id = ?1 AND content_hash = ?2")?
+        .query_row(params![company.0, content_hash], |r| {
+            Ok(InvoiceId(r.get(0)?))
+        })
         .optional()?)
 }
 
@@ -553,12 +553,13 @@ pub(crate) fn find_live_duplicate(
     duplicate_key: &str,
 ) -> Result<Option<InvoiceId>, StoreError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM invoices WHERE company_id = ?1 AND duplicate_key = ?2
                AND state IN ('queued', 'sending', 'sent', 'accepted', 'needs_attention')
              ORDER BY id LIMIT 1",
-            params![company.0, duplicate_key],
-            |r| Ok(InvoiceId(r.get(0)?)),
-        )
+        )?
+        .query_row(params![company.0, duplicate_key], |r| {
+            Ok(InvoiceId(r.get(0)?))
+        })
         .optional()?)
 }
