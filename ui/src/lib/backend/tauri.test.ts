@@ -1,6 +1,5 @@
-// The Tauri backend speaks the IPC contract: command names, Tauri's camelCase argument keys around
-// snake_case DTOs, errors as { code, message }, and backend events delivered to listeners. Uses
-// Tauri's own mockIPC.
+// The Tauri backend speaks the IPC contract: command names and snake_case arguments, errors as
+// { code, message }, and backend events delivered to listeners. Uses Tauri's own mockIPC.
 
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
@@ -24,7 +23,7 @@ const QUERY: InvoiceQuery = {
 };
 
 describe('Tauri backend', () => {
-  it('invokes commands by name with camelCase argument keys and returns their result', async () => {
+  it('invokes commands by name with snake_case arguments and returns their result', async () => {
     const calls: [string, unknown][] = [];
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
@@ -37,8 +36,8 @@ describe('Tauri backend', () => {
     await backend.export_weekly_report('2026-11-16');
     expect(calls).toEqual([
       ['list_invoices', { q: QUERY }],
-      ['cancel_import', { jobId: 7 }],
-      ['export_weekly_report', { weekStart: '2026-11-16' }],
+      ['cancel_import', { job_id: 7 }],
+      ['export_weekly_report', { week_start: '2026-11-16' }],
     ]);
   });
 

@@ -1,7 +1,6 @@
 // The Backend implemented over Tauri IPC: the only module in the UI that imports @tauri-apps/*.
-// Argument keys follow Tauri's default for `#[tauri::command]` parameters: camelCase (`job_id` is
-// sent as `jobId`); the DTOs inside them keep their snake_case fields. Parameter names the Rust
-// commands must use: q, id, paths, job_id, count, week_start, s, c, ids, format.
+// Rust commands are declared with `rename_all = "snake_case"` (src-tauri/src/commands.rs), so
+// argument keys stay snake_case: q, id, paths, job_id, count, week_start, s, c, ids, format.
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen as tauriListen } from '@tauri-apps/api/event';
@@ -24,13 +23,13 @@ export function createTauriBackend(): Backend {
     get_upo_xml: (id) => call('get_upo_xml', { id }),
 
     start_import: (paths) => call('start_import', { paths }),
-    cancel_import: (job_id) => call('cancel_import', { jobId: job_id }),
+    cancel_import: (job_id) => call('cancel_import', { job_id }),
     pick_import_files: () => call('pick_import_files'),
     pick_import_folder: () => call('pick_import_folder'),
     generate_demo_invoices: (count) => call('generate_demo_invoices', { count }),
 
     dashboard: () => call('dashboard'),
-    export_weekly_report: (week_start) => call('export_weekly_report', { weekStart: week_start }),
+    export_weekly_report: (week_start) => call('export_weekly_report', { week_start }),
 
     list_alerts: () => call('list_alerts'),
     resolve_alert: (id) => call('resolve_alert', { id }),
