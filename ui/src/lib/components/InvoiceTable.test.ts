@@ -2,6 +2,7 @@
 // the viewport reaches them, and drives selection and opening from the keyboard.
 
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
+import { tick } from 'svelte';
 import { SvelteSet } from 'svelte/reactivity';
 import { describe, expect, it, vi } from 'vitest';
 import { MockBackend } from '../backend/mock';
@@ -26,16 +27,24 @@ const FILTER: InvoiceFilter = {
 
 function setup(openId: number | null = null) {
   const backend = new MockBackend({ invoices: 0 });
-  const list = vi.spyOn(backend, 'list_invoices').mockImplementation(async (q: InvoiceQuery) => ({
-    rows: Array.from({ length: Math.min(q.limit, TOTAL - q.offset) }, (_, i) => syntheticRow(q.offset + i)),
-    total: TOTAL,
-  }));
+  /** What the backend answers next; `gate` holds answers back until the test releases them. */
+  const edition: { suffix: string; gate: Promise<void> | null } = { suffix: '', gate: null };
+  const list = vi.spyOn(backend, 'list_invoices').mockImplementation(async (q: InvoiceQuery) => {
+    await edition.gate;
+    return {
+      rows: Array.from({ length: Math.min(q.limit, TOTAL - q.offset) }, (_, i) => {
+        const row = syntheticRow(q.offset + i);
+        return { ...row, invoice_number: `${row.invoice_number}${edition.suffix}` };
+      }),
+      total: TOTAL,
+    };
+  });
   const selected = new SvelteSet<number>();
   const onopen = vi.fn();
   const onsort = vi.fn();
   renderIn(InvoiceTable, contextFor(backend), { filter: FILTER, selected, openId, onopen, onsort });
   const grid = screen.getByTestId('invoice-grid');
-  return { list, selected, onopen, onsort, grid };
+  return { list, selected, onopen, onsort, grid, backend, edition };
 }
 
 function renderedRowIndexes(grid: HTMLElement): number[] {
@@ -114,5 +123,18 @@ describe('InvoiceTable', () => {
     expect(onopen).toHaveBeenLastCalledWith(syntheticRow(1).id);
     await fireEvent.keyDown(grid, { key: 'ArrowDown', shiftKey: true });
     expect(onopen).toHaveBeenCalledTimes(1);
+  });
+
+  it('re-reads visible rows in place when invoices change, without blanking them', async () => {
+    const { grid, backend, edition } = setup();
+    await waitFor(() => expect(grid.querySelector('[data-row-index="0"]')?.textContent).toContain('FV/0'));
+    let release = () => {};
+    edition.gate = new Promise((resolve) => (release = resolve));
+    edition.suffix = '-korekta';
+    backend.emit('invoices_changed', { ids: [syntheticRow(0).id] });
+    await tick();
+    expect(grid.querySelector('[data-row-index="0"]')?.textContent).toContain('FV/0');
+    release();
+    await waitFor(() => expect(grid.querySelector('[data-row-index="0"]')?.textContent).toContain('FV/0-korekta'));
   });
 });

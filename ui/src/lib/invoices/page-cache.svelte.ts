@@ -35,12 +35,26 @@ export class PageCache {
     this.version += 1;
   }
 
-  /** Drops cached rows but keeps the total, so the table does not flash while re-fetching. */
+  /** Drops cached rows but keeps the total (after a failed load: start over for this query). */
   invalidate(): void {
     this.generation += 1;
     this.pages.clear();
     this.inflight.clear();
     this.version += 1;
+  }
+
+  /**
+   * Re-reads rows `[from, to)` after the data changed, keeping the old rows on screen until the
+   * new ones arrive (no flashing placeholders). Pages outside the range are dropped and fetched
+   * fresh when scrolled to. Resolves when the visible pages are in.
+   */
+  async refresh(from: number, to: number): Promise<void> {
+    this.generation += 1;
+    this.inflight.clear();
+    const visible = this.pageRange(from, to);
+    for (const page of [...this.pages.keys()]) if (!visible.includes(page)) this.pages.delete(page);
+    this.version += 1;
+    await Promise.all(visible.map((page) => this.load(page)));
   }
 
   row(index: number): InvoiceRow | undefined {
@@ -54,12 +68,19 @@ export class PageCache {
 
   /** Makes sure rows `[from, to)` are loaded or on their way. */
   ensure(from: number, to: number): void {
+    for (const page of this.pageRange(from, to)) {
+      if (!this.pages.has(page) && !this.inflight.has(page)) void this.load(page);
+    }
+  }
+
+  /** Page numbers covering rows `[from, to)`, clipped to the known total; at least page 0. */
+  private pageRange(from: number, to: number): number[] {
     const upper = this.total === null ? to : Math.min(to, this.total);
     const first = Math.floor(Math.max(0, from) / PAGE_ROWS);
     const last = Math.floor(Math.max(0, upper - 1) / PAGE_ROWS);
-    for (let page = first; page <= last; page++) {
-      if (!this.pages.has(page) && !this.inflight.has(page)) void this.load(page);
-    }
+    const pages: number[] = [];
+    for (let page = first; page <= last; page++) pages.push(page);
+    return pages;
   }
 
   private async load(page: number): Promise<void> {

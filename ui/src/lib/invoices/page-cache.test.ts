@@ -65,4 +65,31 @@ describe('PageCache', () => {
     expect(cache.total).toBe(3);
     expect(cache.row(0)?.id).toBe(9_000);
   });
+
+  it('refreshes the visible rows in place and drops the rest', async () => {
+    let generation = 0;
+    const pending: (() => void)[] = [];
+    const fetcher = (offset: number, limit: number) =>
+      new Promise<InvoicePage>((resolve) => {
+        const base = generation * 100_000;
+        pending.push(() =>
+          resolve({ rows: Array.from({ length: limit }, (_, i) => row(base + offset + i)), total: 10_000 }),
+        );
+      });
+    const cache = new PageCache();
+    cache.reset(fetcher);
+    cache.ensure(0, PAGE_ROWS * 3);
+    pending.splice(0).forEach((release) => release());
+    await flush();
+    expect(cache.row(2 * PAGE_ROWS)?.id).toBe(2 * PAGE_ROWS);
+
+    generation = 1;
+    const done = cache.refresh(0, 10);
+    // Old rows stay visible while the new page is on its way; pages out of view are gone.
+    expect(cache.row(0)?.id).toBe(0);
+    expect(cache.row(2 * PAGE_ROWS)).toBeUndefined();
+    pending.splice(0).forEach((release) => release());
+    await done;
+    expect(cache.row(0)?.id).toBe(100_000);
+  });
 });
