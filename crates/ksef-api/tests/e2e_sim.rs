@@ -15,7 +15,9 @@ use ksef_api::http::{HttpConfig, HttpKsef};
 use ksef_api::port::{Ksef, UpoSelector};
 use ksef_api::status::{InvoicingMode, PageRequest};
 use ksef_api::upo::Upo;
-use ksef_api::{ContextIdentifier, Environment, FormCode, HashCheck, Nip, Secret, Sha256B64};
+use ksef_api::{
+    ContextIdentifier, Environment, ErrorClass, FormCode, HashCheck, Nip, Secret, Sha256B64,
+};
 use ksef_sim::{LimitsMode, SimConfig, Simulator};
 use rand::SeedableRng;
 
@@ -265,4 +267,66 @@ async fn batch_of_samples_is_packaged_uploaded_and_accepted() {
         .collect();
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(accepted, expected);
+}
+
+/// Sets the simulator's fault probabilities through its admin API.
+async fn set_faults(sim: &Simulator, faults: serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.root_url()))
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+#[tokio::test(start_paused = true)]
+async fn unknown_outcomes_are_resolved_by_asking_not_by_resending() {
+    let (sim, auth) = start().await;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+    let cipher = SessionCipher::generate(&mut rng);
+    let opened = auth
+        .open_online_session(FormCode::Fa3, &cipher, &mut rng)
+        .await
+        .unwrap();
+    let access = auth.access_token().await.unwrap();
+    let ksef = auth.ksef();
+    let listed = |ksef: &HttpKsef| {
+        let (ksef, access, session) = (ksef.clone(), access.clone(), opened.session.clone());
+        async move {
+            ksef.session_invoices(&access, &session, &PageRequest::first(10))
+                .await
+                .unwrap()
+                .items
+        }
+    };
+
+    // 1. The server answers 5xx before acting: unknown to the client, and asking shows nothing arrived.
+    set_faults(&sim, serde_json::json!({"fault5xx": 1.0})).await;
+    let first = cipher.encrypt_invoice(&sample_named("FA_3_Przyklad_1.xml"));
+    let err = ksef
+        .send_invoice(&access, &opened.session, &first, InvoicingMode::Online)
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), ErrorClass::OutcomeUnknown, "{err}");
+    set_faults(&sim, serde_json::json!({"fault5xx": 0.0})).await;
+    assert!(
+        listed(ksef).await.is_empty(),
+        "nothing was accepted, so resending is safe"
+    );
+
+    // 2. The server accepts the invoice, then the connection drops: asking finds it, no resend needed.
+    set_faults(&sim, serde_json::json!({"faultDropResponse": 1.0})).await;
+    let err = ksef
+        .send_invoice(&access, &opened.session, &first, InvoicingMode::Online)
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), ErrorClass::OutcomeUnknown, "{err}");
+    set_faults(&sim, serde_json::json!({"faultDropResponse": 0.0})).await;
+    tokio::time::advance(Duration::from_millis(PROCESSING_MS)).await;
+    let found = listed(ksef).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].invoice_hash, first.invoice_hash);
+    assert_eq!(found[0].status.code, 200, "{:?}", found[0].status);
+    assert!(found[0].ksef_number.is_some());
 }
