@@ -16,18 +16,20 @@ pub(crate) struct RefContext {
 }
 
 /// Checks every reference in `raw` (escaped text starting at input offset `base`) and, when
-/// `out` is given, appends the unescaped text to it.
+/// `out` is given, appends the unescaped text to it. Returns false when a reference made the
+/// text not well-formed (bad characters are findings of their own but do not break the syntax).
 pub(crate) fn unescape_into(
     sink: &mut FindingSink<'_>,
     raw: &[u8],
     base: usize,
     ctx: RefContext,
     mut out: Option<&mut String>,
-) {
+) -> bool {
     // Most text is a few bytes of whitespace; a plain scan beats memchr's setup there.
     if out.is_none() && !raw.contains(&b'&') {
-        return;
+        return true;
     }
+    let mut well_formed = true;
     let mut rest_start = 0;
     while let Some(rel) = memchr::memchr(b'&', &raw[rest_start..]) {
         let amp = rest_start + rel;
@@ -41,7 +43,7 @@ pub(crate) fn unescape_into(
                 "'&' not followed by a terminated reference",
                 base + amp,
             );
-            return;
+            return false;
         };
         let name = &after[..semi];
         rest_start = amp + 1 + semi + 1;
@@ -64,17 +66,21 @@ pub(crate) fn unescape_into(
                 }
             }
             Resolved::Undefined if ctx.doctype_seen => {}
-            Resolved::Undefined => malformed(
-                sink,
-                &format!("reference to undefined entity '{}'", excerpt(name)),
-                base + amp,
-            ),
-            Resolved::Bad => malformed(sink, "malformed entity or character reference", base + amp),
+            Resolved::Undefined => {
+                let message = format!("reference to undefined entity '{}'", excerpt(name));
+                malformed(sink, &message, base + amp);
+                well_formed = false;
+            }
+            Resolved::Bad => {
+                malformed(sink, "malformed entity or character reference", base + amp);
+                well_formed = false;
+            }
         }
     }
     if let Some(out) = out {
         push_text(out, &raw[rest_start..]);
     }
+    well_formed
 }
 
 /// Appends text; invalid UTF-8 (already reported by the character scan) becomes U+FFFD.

@@ -213,6 +213,15 @@ impl Scanner {
         e: &BytesStart<'_>,
         offset: usize,
     ) -> bool {
+        // Reported, but the declarations are still read so the root is judged correctly.
+        let separated = attributes_separated(e.attributes_raw());
+        if !separated {
+            sink.error(
+                FindingCode::XmlMalformed,
+                "attributes must be separated by whitespace",
+                At::offset(offset),
+            );
+        }
         // Declarations on an element apply to the element itself and to its attributes.
         let depth = self.open.len() + 1;
         let mut prefixed = false;
@@ -247,7 +256,10 @@ impl Scanner {
             }
             if key.starts_with(b"xmlns") {
                 self.declared.clear();
-                refs::unescape_into(sink, &a.value, offset, self.ctx, Some(&mut self.declared));
+                let out = Some(&mut self.declared);
+                if !refs::unescape_into(sink, &a.value, offset, self.ctx, out) {
+                    return false;
+                }
                 let declared = self.declared.as_bytes();
                 if let Err(why) = self.namespaces.declare(key, declared, depth) {
                     let what = match why {
@@ -263,11 +275,13 @@ impl Scanner {
                 }
             } else {
                 prefixed |= key.contains(&b':');
-                refs::unescape_into(sink, &a.value, offset, self.ctx, None);
+                if !refs::unescape_into(sink, &a.value, offset, self.ctx, None) {
+                    return false;
+                }
             }
         }
         if !prefixed {
-            return true;
+            return separated;
         }
         // Attribute prefixes can only be judged once every declaration on the element is in.
         for a in e.attributes().flatten() {
@@ -283,7 +297,7 @@ impl Scanner {
                 return false;
             }
         }
-        true
+        separated
     }
 
     fn text(&mut self, sink: &mut FindingSink<'_>, raw: &[u8], offset: usize) -> bool {
@@ -299,8 +313,7 @@ impl Scanner {
             return self.outside_root(sink, raw, offset);
         }
         let out = self.collect_text.then_some(&mut self.text);
-        refs::unescape_into(sink, raw, offset, self.ctx, out);
-        true
+        refs::unescape_into(sink, raw, offset, self.ctx, out)
     }
 
     fn cdata(&mut self, sink: &mut FindingSink<'_>, raw: &[u8], offset: usize) -> bool {
@@ -371,6 +384,16 @@ impl Scanner {
                 return false;
             }
         }
+        if let Some(standalone) = d.standalone() {
+            if !matches!(standalone.as_deref(), Ok(b"yes" | b"no")) {
+                sink.error(
+                    FindingCode::XmlMalformed,
+                    "standalone in the XML declaration must be 'yes' or 'no'",
+                    At::offset(offset),
+                );
+                return false;
+            }
+        }
         match d.encoding() {
             None => true,
             Some(Ok(enc)) if enc.eq_ignore_ascii_case(b"utf-8") => true,
@@ -424,6 +447,43 @@ fn contains_cdata_end(raw: &[u8]) -> bool {
     raw.iter()
         .enumerate()
         .any(|(i, &b)| b == b'>' && i >= 2 && raw.get(i - 2..i) == Some(b"]]".as_slice()))
+}
+
+/// Whether every attribute value in a start tag's raw attribute text is followed by whitespace
+/// or the end (quick-xml accepts `a="1"b="2"`, which XML does not). Anything this simple walk
+/// does not understand is left to quick-xml's own attribute checks.
+fn attributes_separated(raw: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        while raw.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let Some(eq) = raw
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'='))
+        else {
+            return true;
+        };
+        i += eq + 1;
+        while raw.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let Some(&quote) = raw.get(i).filter(|&&q| q == b'"' || q == b'\'') else {
+            return true;
+        };
+        let Some(len) = raw
+            .get(i + 1..)
+            .and_then(|rest| rest.iter().position(|&b| b == quote))
+        else {
+            return true;
+        };
+        i += 1 + len + 1;
+        match raw.get(i) {
+            None => return true,
+            Some(b) if b.is_ascii_whitespace() || *b == b'/' => {}
+            Some(_) => return false,
+        }
+    }
 }
 
 fn offset_of(position: u64) -> usize {

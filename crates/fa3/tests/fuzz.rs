@@ -115,6 +115,10 @@ fn mutated_samples_never_break_the_report_invariants() {
             );
             prop_assert!(report.key.is_some(), "a valid verdict comes with a key");
         }
+        // A summary exists only for well-formed FA(3); it never accompanies a syntax error.
+        if report.has(FindingCode::XmlMalformed) || report.has(FindingCode::SchemaWrongRoot) {
+            prop_assert!(report.document.is_none());
+        }
         if let Some(doc) = &report.document {
             prop_assert_eq!(doc.size_bytes, bytes.len());
         }

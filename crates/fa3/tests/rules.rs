@@ -194,6 +194,24 @@ fn malformed_variants_are_each_reported_as_malformed() {
             Box::new(|b| replace(&b, "kodSystemowy=", "a:b:c=")),
         ),
         (
+            "attributes not separated",
+            Box::new(|b| replace(&b, "\" wersjaSchemy=", "\"wersjaSchemy=")),
+        ),
+        (
+            "standalone neither yes nor no",
+            Box::new(|b| {
+                replace(
+                    &b,
+                    "encoding=\"UTF-8\"",
+                    "encoding=\"UTF-8\" standalone=\"maybe\"",
+                )
+            }),
+        ),
+        (
+            "unterminated character reference",
+            Box::new(in_name("&#x41 ")),
+        ),
+        (
             "no root at all",
             Box::new(|_| b"<?xml version=\"1.0\"?>\n<!-- nothing -->".to_vec()),
         ),
@@ -204,7 +222,11 @@ fn malformed_variants_are_each_reported_as_malformed() {
     ];
     for (what, mutate) in variants {
         eprintln!("variant: {what}");
-        check(mutate, &[C::XmlMalformed]);
+        let report = check(mutate, &[C::XmlMalformed]);
+        assert!(
+            report.document.is_none(),
+            "{what}: no summary of a malformed document"
+        );
     }
 }
 
