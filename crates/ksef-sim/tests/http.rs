@@ -1054,3 +1054,30 @@ async fn oversized_invoice_is_refused_by_verification_not_by_the_transport() {
         .as_str()
         .is_some_and(|d| d.starts_with("size.too_large")));
 }
+
+/// Embedded in another server (plain `axum::serve`, no kill switch), a dropped response still reaches the
+/// client as a transport error, not as a status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_fault_is_a_transport_error_when_the_router_is_embedded() {
+    let clock = std::sync::Arc::new(ksef_sim::ManualClock::new(support::start()));
+    let sim = ksef_sim::Simulator::new(config(), clock).expect("simulator");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let root = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, sim.router()).await });
+    let http = reqwest::Client::new();
+    let admin = http
+        .post(format!("{root}/_sim/faults"))
+        .json(&json!({"faultDropResponse": 1.0}));
+    assert_eq!(admin.send().await.expect("admin").status(), 200);
+    // `/rate-limits` is protected, so it draws the fault; the 401 it would answer never arrives.
+    let result = http.get(format!("{root}/v2/rate-limits")).send().await;
+    match result {
+        Err(error) => assert!(!error.is_status(), "{error}"),
+        Ok(response) => {
+            let body = response.bytes().await;
+            assert!(body.is_err(), "the body must fail, got {body:?}");
+        }
+    }
+}
