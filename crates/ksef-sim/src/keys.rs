@@ -161,8 +161,9 @@ fn build_entry(
         usage.as_str()
     ))
     .map_err(|e| enc(&e))?;
+    // Distinct positive serials per generation and usage (u64: no overflow for any u32 generation).
     let serial = SerialNumber::from(
-        generation * 2 + 1 + u32::from(usage == KeyUsage::SymmetricKeyEncryption),
+        u64::from(generation) * 2 + 1 + u64::from(usage == KeyUsage::SymmetricKeyEncryption),
     );
     let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(private.clone());
     let cert = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer)
