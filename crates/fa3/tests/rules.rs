@@ -416,7 +416,7 @@ fn attachment_raises_the_limit_to_three_megabytes() {
 fn issue_date_after_today_is_refused_and_today_itself_is_fine() {
     let p1 = chrono::NaiveDate::from_ymd_opt(2026, 2, 15).expect("P_1 of the base sample");
     let day_before = p1.checked_sub_days(Days::new(1)).expect("date");
-    check_on(
+    let report = check_on(
         base_sample(),
         |b| b,
         Environment::Test,
@@ -424,6 +424,25 @@ fn issue_date_after_today_is_refused_and_today_itself_is_fine() {
         &[C::BusinessIssueDateInFuture],
     );
     check_on(base_sample(), |b| b, Environment::Test, p1, &[]);
+
+    // The finding points at the `<P_1>` tag, located here independently in the sample text.
+    let text = String::from_utf8(base_sample()).expect("utf-8");
+    let (line_index, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("<P_1>"))
+        .expect("P_1 line");
+    let column = line.find("<P_1>").expect("tag") + 1;
+    let f = &report
+        .findings
+        .iter()
+        .find(|f| f.code == C::BusinessIssueDateInFuture);
+    let f = f.expect("finding");
+    assert_eq!(f.path.as_deref(), Some("/Faktura/Fa/P_1"));
+    assert_eq!(
+        (f.line, f.column),
+        (Some(line_index as u32 + 1), Some(column as u32))
+    );
 }
 
 /// 9999999990: the same first nine digits as the valid 9999999999, so the check digit is wrong.
