@@ -1081,3 +1081,34 @@ async fn drop_fault_is_a_transport_error_when_the_router_is_embedded() {
         }
     }
 }
+
+/// NIP checksums are enforced only when the simulator runs as PRD (§8, §13).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nip_checksum_is_enforced_only_in_production_mode() {
+    // 5265877636 differs from a valid NIP in its check digit.
+    let bad_nip_invoice = invoice_xml("5265877636", "FV/NIP/1", TODAY);
+    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
+    for (environment, expected) in [
+        (ksef_sim::Environment::Test, 200),
+        (ksef_sim::Environment::Production, 450),
+    ] {
+        let mut cfg = config();
+        cfg.environment = environment;
+        let h = Harness::start(cfg).await;
+        let (access, _) = h.authenticate().await;
+        let session = h.open_online(&access, &KEY, &IV).await;
+        let invoice = h.send(&access, &session, &KEY, &IV, &bad_nip_invoice).await;
+        h.advance_ms(PROCESSING_MS);
+        let status = h
+            .get_json(
+                &format!("/sessions/{session}/invoices/{invoice}"),
+                template,
+                &access,
+            )
+            .await;
+        assert_eq!(
+            status["status"]["code"], expected,
+            "{environment:?}: {status}"
+        );
+    }
+}
