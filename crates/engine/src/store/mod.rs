@@ -30,8 +30,8 @@ pub use invoices::{
     CONFLICT_CODE,
 };
 pub use queries::{
-    ErrorCount, EventRow, InvoiceFilter, InvoicePage, InvoiceSort, InvoiceSummaryRow, Metrics,
-    SortDirection,
+    AttemptRow, ErrorCount, EventRow, InvoiceFilter, InvoicePage, InvoiceSort, InvoiceSummaryRow,
+    Metrics, SortDirection,
 };
 pub use records::{Alert, AlertId, Upo};
 

@@ -149,6 +149,23 @@ pub struct EventRow {
     pub detail: Option<String>,
 }
 
+/// One request made to KSeF for an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AttemptRow {
+    /// What was tried (`send`, `status`, `upo`, …).
+    pub kind: String,
+    /// KSeF's reference or trace id, when known.
+    pub request_id: Option<String>,
+    /// `ok`, `transient`, `permanent` or `unknown`.
+    pub outcome: String,
+    /// Stable error code on failure.
+    pub error_code: Option<String>,
+    /// Start (Unix ms).
+    pub started_at: i64,
+    /// End (Unix ms).
+    pub finished_at: i64,
+}
+
 /// Delivery metrics over a period.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Metrics {
@@ -279,6 +296,25 @@ impl Store {
                 to_state: r.get(3)?,
                 code: r.get(4)?,
                 detail: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every request made for an invoice, oldest first.
+    pub fn attempt_history(&self, id: InvoiceId) -> Result<Vec<AttemptRow>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT kind, request_id, outcome, error_code, started_at, finished_at FROM attempts
+             WHERE invoice_id = ?1 ORDER BY started_at, id",
+        )?;
+        let rows = stmt.query_map([id.0], |r| {
+            Ok(AttemptRow {
+                kind: r.get(0)?,
+                request_id: r.get(1)?,
+                outcome: r.get(2)?,
+                error_code: r.get(3)?,
+                started_at: r.get(4)?,
+                finished_at: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

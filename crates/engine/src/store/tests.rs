@@ -579,3 +579,39 @@ fn sent_invoices_are_polled_when_due_and_rescheduling_is_fenced() {
     );
     assert_eq!(store.invoice(id).unwrap().next_attempt_at, None);
 }
+
+#[test]
+fn attempts_are_recorded_in_order_and_bad_outcomes_refused() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let attempt = |outcome, started_at| AttemptRecord {
+        invoice: id,
+        kind: "send",
+        request_id: Some("EE-1"),
+        outcome,
+        error_code: (outcome != "ok").then_some("ksef.http.503"),
+        started_at,
+        finished_at: started_at + 40,
+    };
+    store.record_attempt(&attempt("ok", 200)).unwrap();
+    store.record_attempt(&attempt("transient", 100)).unwrap();
+    let history = store.attempt_history(id).unwrap();
+    let seen: Vec<_> = history
+        .iter()
+        .map(|a| (a.started_at, a.outcome.as_str()))
+        .collect();
+    assert_eq!(seen, [(100, "transient"), (200, "ok")]);
+    assert_eq!(history[0].error_code.as_deref(), Some("ksef.http.503"));
+    assert!(
+        store.record_attempt(&attempt("maybe", 300)).is_err(),
+        "outcome CHECK"
+    );
+    let backwards = AttemptRecord {
+        finished_at: 10,
+        ..attempt("ok", 300)
+    };
+    assert!(
+        store.record_attempt(&backwards).is_err(),
+        "finished before started"
+    );
+}
