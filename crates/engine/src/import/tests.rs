@@ -451,3 +451,61 @@ fn known_content_is_not_validated_again() {
     assert_eq!(second.already_known, 2);
     assert_eq!(validator.calls.get(), 1, "known bytes skip validation");
 }
+
+mod hostile_archives {
+    //! Arbitrary and corrupted archives must end as reported items, never as a panic.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::import::archive::{ArchiveReader, Entry};
+
+    fn read_all(bytes: Vec<u8>) {
+        let limits = ImportLimits {
+            file_bytes_max: 10_000,
+            zip_total_bytes_max: 50_000,
+            ..ImportLimits::default()
+        };
+        if let Ok(mut reader) = ArchiveReader::open(std::io::Cursor::new(bytes), limits) {
+            for index in 0..reader.len() {
+                match reader.entry(index) {
+                    Ok(Entry::Xml { bytes, .. }) => assert!(bytes.len() <= 10_000),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+
+    fn valid_zip() -> Vec<u8> {
+        zip_of(
+            &[
+                ("a.xml", &invoice("FV/1", "")),
+                ("dir/", b""),
+                ("b.xml", &[b'x'; 3_000]),
+            ],
+            zip::CompressionMethod::Deflated,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2_000)) {
+            read_all(bytes);
+        }
+
+        #[test]
+        fn corrupted_archives_never_panic(
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12)
+        ) {
+            let mut bytes = valid_zip();
+            for (at, value) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = value;
+            }
+            read_all(bytes);
+        }
+    }
+}
