@@ -51,4 +51,15 @@ describe('App', () => {
     expect(count('bad')).toBe('1');
     expect(location.hash).toBe('#/import');
   });
+
+  it('tells about a finished import when the person has moved on to another view', async () => {
+    const { backend, ticks } = setup();
+    await waitFor(() => expect(heading()).toBe(pl['inv.title']));
+    backend.simulateDrop(['/tmp/a.xml']);
+    await waitFor(() => expect(ticks.length).toBe(1));
+    location.hash = '#/dashboard';
+    await waitFor(() => expect(heading()).toBe(pl['dash.title']));
+    ticks.shift()?.();
+    expect(await screen.findByText('Import zakończony: zaimportowano 1, do sprawdzenia 0.')).toBeTruthy();
+  });
 });

@@ -170,6 +170,7 @@ export const en: Messages = {
   'imp.progress': '{done} of {total} files',
   'imp.current': 'Current file',
   'imp.cancel': 'Stop import',
+  'imp.done': 'Import finished: {imported} imported, {problems} to check.',
   'imp.cancelled': 'Import stopped. Files processed before stopping have been saved.',
   'imp.summary': 'Import result',
   'imp.imported': 'Imported',

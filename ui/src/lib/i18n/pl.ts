@@ -170,6 +170,7 @@ export const pl = {
   'imp.progress': '{done} z {total} plików',
   'imp.current': 'Bieżący plik',
   'imp.cancel': 'Przerwij import',
+  'imp.done': 'Import zakończony: zaimportowano {imported}, do sprawdzenia {problems}.',
   'imp.cancelled': 'Import przerwany. Pliki przetworzone przed przerwaniem zostały zapisane.',
   'imp.summary': 'Wynik importu',
   'imp.imported': 'Zaimportowane',
