@@ -33,6 +33,33 @@ const BINARY_MAGIC: &[(&[u8], &str)] = &[
     (b"\xD0\xCF\x11\xE0", "an OLE document (old Office format)"),
 ];
 
+/// How many leading bytes the UTF-16 heuristic looks at.
+const WIDE_SNIFF_BYTES_MAX: usize = 64;
+
+/// Recognises UTF-16/UTF-32 by BOM or by the pattern of NUL bytes that ASCII text (markup,
+/// indentation) leaves in them, so a BOM-less UTF-16 file is named as such rather than "binary".
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    if let Some((_, what)) = WIDE_ENCODINGS
+        .iter()
+        .find(|(sig, _)| bytes.starts_with(sig))
+    {
+        return Some(what);
+    }
+    let head = bytes.get(..WIDE_SNIFF_BYTES_MAX.min(bytes.len() & !1))?;
+    if head.len() < 4 {
+        return None;
+    }
+    let zero_at = |parity: usize| head.iter().skip(parity).step_by(2).all(|&b| b == 0);
+    let none_at = |parity: usize| head.iter().skip(parity).step_by(2).all(|&b| b != 0);
+    if zero_at(1) && none_at(0) {
+        Some("UTF-16LE text")
+    } else if zero_at(0) && none_at(1) {
+        Some("UTF-16BE text")
+    } else {
+        None
+    }
+}
+
 /// Runs the pre-parse checks. Returns the offset at which XML parsing should start (after a
 /// reported UTF-8 BOM), or `None` when the input cannot be parsed at all.
 pub(crate) fn precheck(sink: &mut FindingSink<'_>, bytes: &[u8]) -> Option<usize> {
@@ -51,10 +78,7 @@ pub(crate) fn precheck(sink: &mut FindingSink<'_>, bytes: &[u8]) -> Option<usize
         sink.error(FindingCode::InputEmpty, "input is empty", At::default());
         return None;
     }
-    if let Some((_, what)) = WIDE_ENCODINGS
-        .iter()
-        .find(|(sig, _)| bytes.starts_with(sig))
-    {
+    if let Some(what) = wide_encoding(bytes) {
         sink.error(
             FindingCode::XmlNotUtf8Encoding,
             format!("document starts with a {what}; KSeF requires UTF-8"),

@@ -59,6 +59,15 @@ fn utf16_documents_are_refused() {
 }
 
 #[test]
+fn utf16_without_bom_is_recognised_even_after_leading_whitespace() {
+    let utf16le = |b: Vec<u8>| {
+        let text = format!("\r\n{}", String::from_utf8(b).expect("utf-8 sample"));
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    };
+    check(utf16le, &[C::XmlNotUtf8Encoding]);
+}
+
+#[test]
 fn utf32_bom_is_refused() {
     check(
         |b| [b"\xFF\xFE\x00\x00".as_slice(), &b].concat(),
