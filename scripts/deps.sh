@@ -5,6 +5,11 @@ set -euo pipefail
 
 # libxml2: the XSD validator backend (linked) and xmllint (the differential test's reference).
 apt_packages=(libxml2-dev libxml2-utils pkg-config)
+# Tauri 2 desktop shell (src-tauri): WebKitGTK, GTK, tray (ayatana appindicator), SVG icons,
+# D-Bus (keyring's Secret Service client), Xvfb/xauth/dbus-x11 to run the GUI headless in tests,
+# WebKitWebDriver for end-to-end tests, `file` for the deb bundler, ImageMagick for icons/screenshots.
+apt_packages+=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+  libssl-dev libdbus-1-dev xvfb xauth dbus-x11 webkit2gtk-driver file imagemagick)
 
 missing=()
 for p in "${apt_packages[@]}"; do

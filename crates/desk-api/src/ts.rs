@@ -18,6 +18,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     ImportSummary::export_all_to(dir)?;
     Dashboard::export_all_to(dir)?;
     DictEntry::export_all_to(dir)?;
+    Alert::export_all_to(dir)?;
     Settings::export_all_to(dir)?;
     Company::export_all_to(dir)?;
     NewCompany::export_all_to(dir)?;

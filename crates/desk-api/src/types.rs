@@ -629,3 +629,42 @@ pub struct InvoicesChanged {
     #[ts(type = "number[]")]
     pub ids: Vec<i64>,
 }
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// An invoice has not moved for too long.
+    Stuck,
+    /// An invoice failed for good.
+    TerminalFailure,
+    /// Two invoices share a duplicate key.
+    Conflict,
+    /// KSeF is down.
+    Outage,
+    /// An accepted invoice has no UPO yet.
+    UpoMissing,
+}
+
+/// Something that needs a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Alert {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Kind.
+    pub kind: AlertKind,
+    /// Dictionary code.
+    pub code: String,
+    /// The invoice concerned.
+    #[ts(type = "number | null")]
+    pub invoice_id: Option<i64>,
+    /// Detail.
+    pub message: Option<String>,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub raised_at: i64,
+    /// Unix milliseconds.
+    #[ts(type = "number | null")]
+    pub resolved_at: Option<i64>,
+}

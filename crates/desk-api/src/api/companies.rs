@@ -197,7 +197,7 @@ impl DeskApi {
             return Ok(running.base_url().to_owned());
         }
         let seed = rand::RngCore::next_u64(&mut *lock(&self.rng)?);
-        let schemas = self.schemas.is_some().then(|| self.schemas_dir.clone());
+        let schemas = self.schemas().is_some().then(|| self.schemas_dir.clone());
         let started = Sandbox::start(&self.runtime, seed, schemas)?;
         let url = started.base_url().to_owned();
         *sandbox = Some(started);

@@ -147,8 +147,8 @@ impl DeskApi {
         progress: &mut dyn FnMut(engine::import::Progress),
         cancel: &AtomicBool,
     ) -> DeskResult<(ImportSummary, bool)> {
-        let validator =
-            Fa3Validator::new(fa3_env(environment), self.today(), self.schemas.as_ref());
+        let schemas = self.schemas();
+        let validator = Fa3Validator::new(fa3_env(environment), self.today(), schemas.as_deref());
         // The importer draws trace ids from its own generator, seeded from ours.
         let mut rng = engine::rng::seeded(rand::RngCore::next_u64(&mut *lock(&self.rng)?));
         let summary = Importer::new(store, &validator, self.clock.as_ref(), &mut rng, company)

@@ -8,8 +8,8 @@ use super::{lock, DeskApi};
 use crate::convert::{event_out, finding_out, row_out, state_in, state_out};
 use crate::error::{codes, DeskError, DeskResult};
 use crate::types::{
-    ExportFormat, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState, Rejection,
-    SavedUpos, SortColumn, SortDir, UpoStatus,
+    Alert, ExportFormat, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState,
+    Rejection, SavedUpos, SortColumn, SortDir, UpoStatus,
 };
 
 /// Rows scanned for an id-list request (the store's own page cap).
@@ -165,6 +165,16 @@ impl DeskApi {
     /// `backup_database`.
     pub fn backup_database(&self) -> DeskResult<String> {
         Err(not_available("a database backup"))
+    }
+
+    /// `list_alerts`: the engine raises no alerts yet.
+    pub fn list_alerts(&self) -> DeskResult<Vec<Alert>> {
+        Err(not_available("the alert list"))
+    }
+
+    /// `resolve_alert`.
+    pub fn resolve_alert(&self, _id: i64) -> DeskResult<()> {
+        Err(not_available("resolving alerts"))
     }
 
     /// `export_weekly_report`.

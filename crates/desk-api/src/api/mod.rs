@@ -7,11 +7,12 @@ mod connection;
 mod dashboard;
 mod imports;
 mod invoices;
+mod schemas;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::NaiveDate;
 use engine::clock::Clock;
@@ -52,7 +53,7 @@ pub struct DeskOptions {
 pub struct DeskApi {
     data_dir: PathBuf,
     schemas_dir: PathBuf,
-    schemas: Option<fa3::SchemaSet>,
+    schemas: RwLock<Option<Arc<fa3::SchemaSet>>>,
     store: Mutex<Store>,
     settings: Mutex<StoredSettings>,
     secrets: Arc<dyn SecretStore>,
@@ -94,7 +95,7 @@ impl DeskApi {
             schemas_dir.unwrap_or_else(|| data_dir.join(fa3::schemas::APP_DATA_SUBDIR));
         // Without the XSD files validation still runs every other check and says the XSD step
         // was skipped; the user fetches them from Settings.
-        let schemas = fa3::SchemaSet::load(&schemas_dir).ok();
+        let schemas = RwLock::new(fa3::SchemaSet::load(&schemas_dir).ok().map(Arc::new));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(RUNTIME_WORKERS)
             .thread_name("ksef-desk-engine")
@@ -167,6 +168,11 @@ impl DeskApi {
         };
         let due = lock(&self.notices)?.poll(self.clock.now_ms(), language);
         Ok(if enabled { due } else { Vec::new() })
+    }
+
+    /// The loaded FA(3) schemas, if any.
+    fn schemas(&self) -> Option<Arc<fa3::SchemaSet>> {
+        self.schemas.read().ok().and_then(|s| s.clone())
     }
 
     /// Today as KSeF would judge an invoice's date, from the injected clock (UTC).

@@ -1,0 +1,123 @@
+//! The real app (commands, capabilities, CSP config) on Tauri's mock runtime: commands answer
+//! through IPC from the app's own origin, errors arrive as `{ code, message }`, and what the
+//! capabilities do not grant — core window commands, remote origins — is refused.
+
+use desk_api::types::{Company, Environment, ImportSummary, InvoicePage};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow};
+
+/// The origin the bundled UI runs at on Linux in tests (see TAURI-NOTES, gotcha 5).
+const APP_ORIGIN: &str = "tauri://localhost";
+
+fn app(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let dir = dir.to_path_buf();
+    let app = ksef_desk::builder::<MockRuntime>()
+        .setup(move |app| {
+            let desk = ksef_desk::open_desk(app.handle(), dir.clone())?;
+            app.manage(desk);
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("build the app on the mock runtime");
+    let window = app
+        .get_webview_window(ksef_desk::MAIN_WINDOW)
+        .expect("the main window from tauri.conf.json");
+    (app, window)
+}
+
+fn invoke(
+    window: &WebviewWindow<MockRuntime>,
+    origin: &str,
+    cmd: &str,
+    body: Value,
+) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: origin.parse().expect("url"),
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("json"))
+}
+
+#[test]
+fn commands_answer_through_ipc_with_snake_case_arguments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, window) = app(dir.path());
+
+    let companies: Vec<Company> = serde_json::from_value(
+        invoke(&window, APP_ORIGIN, "list_companies", json!({})).expect("allowed"),
+    )
+    .expect("companies");
+    assert_eq!(companies.len(), 1);
+    assert_eq!(companies[0].environment, Environment::Sandbox);
+
+    let summary: ImportSummary = serde_json::from_value(
+        invoke(
+            &window,
+            APP_ORIGIN,
+            "generate_demo_invoices",
+            json!({ "count": 5 }),
+        )
+        .expect("allowed"),
+    )
+    .expect("summary");
+    assert_eq!(summary.items.len(), 5);
+
+    let q = json!({ "q": {
+        "states": [], "date_from": null, "date_to": null, "counterparty": null, "number": null,
+        "ids": null, "sort": { "column": "issue_date", "dir": "desc" }, "offset": 0, "limit": 50
+    }});
+    let page: InvoicePage =
+        serde_json::from_value(invoke(&window, APP_ORIGIN, "list_invoices", q).expect("allowed"))
+            .expect("page");
+    assert_eq!(page.total, 5);
+}
+
+#[test]
+fn errors_cross_ipc_as_code_and_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, window) = app(dir.path());
+    let err = invoke(&window, APP_ORIGIN, "invoice_detail", json!({ "id": 4242 }))
+        .expect_err("no such invoice");
+    assert_eq!(err["code"], "engine.invoice_not_found");
+    assert!(err["message"].is_string());
+    // Cancelling a job that never ran: the argument name is the UI's snake_case `job_id`.
+    let err = invoke(
+        &window,
+        APP_ORIGIN,
+        "cancel_import",
+        json!({ "job_id": 77 }),
+    )
+    .expect_err("unknown job");
+    assert_eq!(err["code"], "desk.unknown_job");
+}
+
+#[test]
+fn what_the_capabilities_do_not_grant_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, window) = app(dir.path());
+    // A core command the UI does not use.
+    let denied = invoke(
+        &window,
+        APP_ORIGIN,
+        "plugin:window|close",
+        json!({ "label": "main" }),
+    );
+    assert!(
+        denied.is_err(),
+        "window commands are not granted: {denied:?}"
+    );
+    // Our own command from a remote origin.
+    let remote = invoke(&window, "https://example.com", "list_companies", json!({}));
+    assert!(
+        remote.is_err(),
+        "remote origins are not granted: {remote:?}"
+    );
+}
