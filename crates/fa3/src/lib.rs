@@ -4,7 +4,10 @@
 //! Architecture invariant: this crate is pure (no network, no database, no clock of its own: "today"
 //! is passed in) and never panics on input. It knows nothing of KSeF's HTTP API.
 //!
-//! Entry points: [`validate`] (every finding, the summary and the key in one streaming pass) and
+//! No DTD is ever processed and no entity ever expanded: DOCTYPEs (XXE, entity bombs) are refused
+//! on sight, and inputs above [`limits::INPUT_BYTES_MAX`] are refused before parsing.
+//!
+//! Entry points: [`validate()`] (every finding, the summary and the key in one streaming pass) and
 //! [`Fa3Document::read`] (the summary only).
 
 pub mod code;
