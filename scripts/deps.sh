@@ -3,6 +3,11 @@
 # Sourced by scripts/run and scripts/test; safe to run repeatedly.
 set -euo pipefail
 
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "error: Rust is required: install it with rustup (https://rustup.rs), then run this again" >&2
+  exit 1
+fi
+
 # libxml2: the XSD validator backend (linked) and xmllint (the differential test's reference).
 apt_packages=(libxml2-dev libxml2-utils pkg-config)
 # Tauri 2 desktop shell (src-tauri): WebKitGTK, GTK, tray (ayatana appindicator), SVG icons,
@@ -27,4 +32,15 @@ fi
 if ! python3 -c 'import cryptography' 2>/dev/null; then
   echo "==> installing python3 cryptography"
   python3 -m pip install --quiet cryptography
+fi
+
+# Node.js >= 20 for the front end (Vite 7). Debian 12's own nodejs is 18: too old.
+if ! command -v node >/dev/null 2>&1; then
+  echo "error: Node.js 20 or newer is required (https://nodejs.org or your distribution's backports)" >&2
+  exit 1
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if ((node_major < 20)); then
+  echo "error: Node.js $(node --version) is too old; version 20 or newer is required" >&2
+  exit 1
 fi
