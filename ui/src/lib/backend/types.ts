@@ -3,6 +3,7 @@
 // ./generated, checked for staleness by desk-api's tests); this file re-exports them so the UI
 // compiles against the real wire format. Nothing here knows about Tauri.
 
+import type { Alert } from './generated/Alert';
 import type { Company } from './generated/Company';
 import type { ConnectionTest } from './generated/ConnectionTest';
 import type { Dashboard } from './generated/Dashboard';
@@ -26,6 +27,8 @@ import type { SavedUpos } from './generated/SavedUpos';
 import type { SchemaStatus } from './generated/SchemaStatus';
 import type { Settings } from './generated/Settings';
 
+export type { Alert } from './generated/Alert';
+export type { AlertKind } from './generated/AlertKind';
 export type { Attempt } from './generated/Attempt';
 export type { CodeCount } from './generated/CodeCount';
 export type { Company } from './generated/Company';
@@ -87,20 +90,6 @@ export const INVOICE_STATES = [
 
 /** Every KSeF environment, from the safest to production. */
 export const ENVIRONMENTS = ['sandbox', 'test', 'demo', 'prd'] as const satisfies readonly Environment[];
-
-// Alerts are not generated yet (desk-api has no alert DTO); keep in step by hand until it does.
-
-export type AlertKind = 'stuck' | 'terminal_failure' | 'conflict' | 'outage' | 'upo_missing';
-
-export interface Alert {
-  id: number;
-  kind: AlertKind;
-  code: string;
-  invoice_id: number | null;
-  message: string | null;
-  raised_at: number;
-  resolved_at: number | null;
-}
 
 /** Every call rejects with this shape; the UI switches on `code`, never on `message`. */
 export type BackendError = DeskError;
