@@ -20,6 +20,7 @@ pub mod import;
 pub mod limiter;
 pub mod outcome;
 pub mod rng;
+pub mod runner;
 pub mod state;
 pub mod store;
 pub mod validation;

@@ -1,0 +1,441 @@
+//! The sending runner: one deterministic, step-driven loop that claims ready invoices, sends them
+//! in KSeF sessions, polls verdicts, stores UPOs, resolves unknown outcomes and reconciles.
+//!
+//! [`Runner::tick`] does one bounded round of work and never sleeps: time comes from the injected
+//! [`Clock`], jitter and session keys from the injected [`EngineRng`]. It returns when to wake
+//! next; [`Runner::run_until_idle`] and [`Runner::run_forever`] are the thin sleeping loops for
+//! the CLI. Every step follows claim (short transaction) → call KSeF (no transaction) → record
+//! (short fenced transaction), and every KSeF call first takes a permit from the persisted limiter.
+
+mod hooks;
+mod poller;
+mod resolver;
+mod sender;
+pub mod sessions;
+mod time;
+mod work;
+
+use std::collections::HashMap;
+
+use ksef_api::auth::{AuthPolicy, AuthState};
+use ksef_api::{ContextIdentifier, ErrorClass, Ksef, KsefError, LimitGroup, LimitScope, Secret};
+
+use crate::backoff::{Admission, BreakerState, CircuitBreaker, RetryPolicy};
+use crate::clock::Clock;
+use crate::limiter::{Permit, RateLimiter};
+use crate::outcome::{Health, Plan};
+use crate::rng::EngineRng;
+use crate::store::{CompanyId, InvoiceId, Store, StoreError};
+
+pub use hooks::{CrashOnce, CrashPoint, Hooks, InjectedCrash, NoHooks};
+pub use time::{ms_to_utc, utc_to_ms, KsefClock};
+
+/// Alert kind (and code) kept open while KSeF is unreachable; its `raised_at` is "unavailable since".
+pub const UNAVAILABLE_ALERT: &str = "ksef_unavailable";
+/// Code of the unavailability alert.
+pub const UNAVAILABLE_CODE: &str = "engine.ksef_unavailable";
+
+/// Tunables of one runner.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Lease owner name written on claims (process id + host in production).
+    pub owner: String,
+    /// How long a claim stays ours; must exceed one send's worst-case duration.
+    pub lease_ms: i64,
+    /// Sends per tick at most.
+    pub sends_per_tick_max: usize,
+    /// Sent invoices polled per tick at most.
+    pub polls_per_tick_max: usize,
+    /// UPO downloads per tick at most.
+    pub upos_per_tick_max: usize,
+    /// An online session is not used past its `validUntil` minus this margin.
+    pub session_margin_ms: i64,
+    /// An online session with nothing more to send is closed after this idle time.
+    pub session_idle_close_ms: i64,
+    /// Reconciliation runs on the first tick and then this often.
+    pub reconcile_every_ms: i64,
+    /// Wait before retrying a failed UPO download or resolution.
+    pub retry_later_ms: i64,
+    /// Longest time `tick` lets pass before being called again, even with nothing due.
+    pub idle_wake_ms: i64,
+    /// Retry policy for transient failures.
+    pub retry: RetryPolicy,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> RunnerConfig {
+        RunnerConfig {
+            owner: format!("runner-{}", std::process::id()),
+            lease_ms: 120_000,
+            sends_per_tick_max: 20,
+            polls_per_tick_max: 500,
+            upos_per_tick_max: 50,
+            session_margin_ms: 5 * 60_000,
+            session_idle_close_ms: 30_000,
+            reconcile_every_ms: 15 * 60_000,
+            retry_later_ms: 10_000,
+            idle_wake_ms: 60_000,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What one tick did and when the next is useful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TickOutcome {
+    /// Call `tick` again no earlier than this (Unix ms); equal to now when more work is ready.
+    pub next_wake_at_ms: i64,
+    /// Something changed (a request was made or a record written).
+    pub progressed: bool,
+    /// Every invoice is terminal: accepted with UPO, rejected, invalid, conflict, or waiting for
+    /// a person in `needs_attention` with a known cause.
+    pub idle: bool,
+}
+
+/// Why a tick stopped early. KSeF failures are not errors here: they are recorded and retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// The outbox could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A test hook simulated a crash; nothing after it was recorded.
+    #[error(transparent)]
+    Crash(#[from] InjectedCrash),
+}
+
+impl RunnerError {
+    /// Stable code for UIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RunnerError::Store(e) => e.code(),
+            RunnerError::Crash(_) => "engine.injected_crash",
+        }
+    }
+}
+
+/// Who the runner authenticates as.
+pub struct Credentials {
+    /// The company's KSeF context.
+    pub context: ContextIdentifier,
+    /// The KSeF token (from the keyring or `KSEF_TOKEN`); kept in memory only.
+    pub ksef_token: Secret,
+}
+
+/// The open online session in use, with the key its invoices are encrypted with (memory only).
+struct OnlineSession {
+    row_id: i64,
+    session: ksef_api::SessionRef,
+    cipher: ksef_api::crypto::SessionCipher,
+    valid_until_ms: i64,
+    last_used_ms: i64,
+}
+
+/// Per-tick bookkeeping: progress and the earliest wake-up asked for.
+#[derive(Debug, Clone, Copy)]
+struct Tick {
+    progressed: bool,
+    wake_ms: Option<i64>,
+}
+
+impl Tick {
+    fn wake_at(&mut self, at_ms: i64) {
+        self.wake_ms = Some(self.wake_ms.map_or(at_ms, |w| w.min(at_ms)));
+    }
+}
+
+/// The sending runner for one company. See the module docs.
+pub struct Runner<K: Ksef, C: Clock + Clone + 'static, H: Hooks = NoHooks> {
+    store: Store,
+    company: CompanyId,
+    auth: AuthState<K, KsefClock<C>>,
+    clock: C,
+    rng: EngineRng,
+    limiter: RateLimiter,
+    breaker: CircuitBreaker,
+    hooks: H,
+    config: RunnerConfig,
+    online: Option<OnlineSession>,
+    next_reconcile_at_ms: i64,
+    /// Invoices whose UPO download or resolution failed, and when to try again.
+    retry_at: HashMap<InvoiceId, i64>,
+}
+
+impl<K: Ksef, C: Clock + Clone + 'static> Runner<K, C, NoHooks> {
+    /// A runner for `company` on `store`, talking to `ksef`.
+    pub fn new(
+        store: Store,
+        company: CompanyId,
+        ksef: K,
+        credentials: Credentials,
+        clock: C,
+        rng: EngineRng,
+        config: RunnerConfig,
+    ) -> Runner<K, C, NoHooks> {
+        let auth = AuthState::new(
+            ksef,
+            KsefClock(clock.clone()),
+            credentials.context,
+            credentials.ksef_token,
+            AuthPolicy::default(),
+        );
+        Runner {
+            store,
+            company,
+            auth,
+            clock,
+            rng,
+            limiter: RateLimiter::production(),
+            breaker: CircuitBreaker::new(),
+            hooks: NoHooks,
+            config,
+            online: None,
+            next_reconcile_at_ms: i64::MIN,
+            retry_at: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
+    /// The same runner with test hooks.
+    pub fn with_hooks<H2: Hooks>(self, hooks: H2) -> Runner<K, C, H2> {
+        Runner {
+            store: self.store,
+            company: self.company,
+            auth: self.auth,
+            clock: self.clock,
+            rng: self.rng,
+            limiter: self.limiter,
+            breaker: self.breaker,
+            hooks,
+            config: self.config,
+            online: self.online,
+            next_reconcile_at_ms: self.next_reconcile_at_ms,
+            retry_at: self.retry_at,
+        }
+    }
+
+    /// The same runner with another rate-limit table (e.g. from `GET /rate-limits`).
+    pub fn with_limiter(mut self, limiter: RateLimiter) -> Runner<K, C, H> {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The outbox, for queries.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Consumes the runner, handing back its store.
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
+    /// When KSeF has been unreachable since (Unix ms), while the circuit breaker is not closed.
+    pub fn unavailable_since_ms(&self) -> Option<i64> {
+        self.breaker.status().unavailable_since_ms
+    }
+
+    /// One bounded round of work; see the module docs.
+    pub async fn tick(&mut self) -> Result<TickOutcome, RunnerError> {
+        let now_ms = self.clock.now_ms();
+        let mut tick = Tick {
+            progressed: false,
+            wake_ms: None,
+        };
+        if now_ms >= self.next_reconcile_at_ms {
+            self.next_reconcile_at_ms = now_ms.saturating_add(self.config.reconcile_every_ms);
+            self.reconcile(&mut tick).await?;
+        }
+        tick.wake_at(self.next_reconcile_at_ms);
+        self.resolve_unknown(&mut tick).await?;
+        self.send_ready(&mut tick).await?;
+        self.poll_sent(&mut tick).await?;
+        self.fetch_missing_upos(&mut tick).await?;
+        self.close_idle_session(&mut tick).await?;
+        if let Some(due) = work::next_due_ms(&self.store, self.company)? {
+            tick.wake_at(due);
+        }
+        let idle = work::open_work(&self.store, self.company)? == 0 && self.online.is_none();
+        let now_ms = self.clock.now_ms();
+        let latest = now_ms.saturating_add(self.config.idle_wake_ms);
+        let next_wake_at_ms = if tick.progressed {
+            now_ms
+        } else {
+            tick.wake_ms.unwrap_or(latest).clamp(now_ms, latest)
+        };
+        Ok(TickOutcome {
+            next_wake_at_ms,
+            progressed: tick.progressed,
+            idle,
+        })
+    }
+
+    /// Ticks until idle, sleeping on the real clock between ticks (the CLI's `--until-idle`).
+    pub async fn run_until_idle(&mut self) -> Result<(), RunnerError> {
+        loop {
+            let outcome = self.tick().await?;
+            if outcome.idle {
+                return Ok(());
+            }
+            self.sleep_until(outcome.next_wake_at_ms).await;
+        }
+    }
+
+    /// Ticks until `shutdown` resolves; the current tick always finishes first.
+    pub async fn run_forever<F>(&mut self, shutdown: F) -> Result<(), RunnerError>
+    where
+        F: std::future::Future<Output = ()>,
+    {
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let outcome = self.tick().await?;
+            let wait = self.sleep_until(outcome.next_wake_at_ms);
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                _ = wait => {}
+            }
+        }
+    }
+
+    async fn sleep_until(&self, at_ms: i64) {
+        let delta = at_ms.saturating_sub(self.clock.now_ms()).max(0);
+        tokio::time::sleep(std::time::Duration::from_millis(
+            u64::try_from(delta).unwrap_or(0),
+        ))
+        .await;
+    }
+
+    /// Asks the limiter for one request in `group`; on refusal records when to wake.
+    fn permit(&mut self, group: LimitGroup, tick: &mut Tick) -> Result<bool, RunnerError> {
+        let now_ms = self.clock.now_ms();
+        match self
+            .limiter
+            .try_acquire(&mut self.store, LimitScope::Context(group), now_ms)?
+        {
+            Permit::Granted => Ok(true),
+            Permit::Wait { until_ms } => {
+                tick.wake_at(until_ms);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Whether the breaker lets a request through now; on refusal records when to wake.
+    fn admitted(&mut self, tick: &mut Tick) -> bool {
+        match self.breaker.admit(self.clock.now_ms()) {
+            Admission::Allowed | Admission::Probe => true,
+            Admission::Refused => {
+                if let BreakerState::Open { probe_at_ms } = self.breaker.status().state {
+                    tick.wake_at(probe_at_ms);
+                }
+                false
+            }
+        }
+    }
+
+    /// Feeds one call's result to the breaker, the limiter and the token holder.
+    async fn observe(
+        &mut self,
+        group: LimitGroup,
+        error: Option<&KsefError>,
+    ) -> Result<(), RunnerError> {
+        let now_ms = self.clock.now_ms();
+        let health = match error {
+            None => Health::Up,
+            Some(e) => match e.class() {
+                ErrorClass::Transient | ErrorClass::OutcomeUnknown => Health::Down,
+                _ => Health::Up,
+            },
+        };
+        if let Some(KsefError::RateLimited { retry_after }) = error {
+            let wait_ms = i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX);
+            self.limiter
+                .penalise(&mut self.store, LimitScope::Context(group), wait_ms, now_ms)?;
+            tracing::warn!(
+                group = group.key(),
+                wait_ms,
+                "KSeF answered 429; backing off"
+            );
+        }
+        if error.is_some_and(|e| e.class() == ErrorClass::AuthExpired) {
+            self.auth.invalidate_access().await;
+        }
+        self.health(health)
+    }
+
+    /// Applies a plan's health advice and keeps the persisted unavailability alert in step.
+    fn health(&mut self, health: Health) -> Result<(), RunnerError> {
+        let now_ms = self.clock.now_ms();
+        match health {
+            Health::Up => {
+                let was_down = self.breaker.status().unavailable_since_ms.is_some();
+                self.breaker.on_success();
+                if was_down {
+                    for alert in self.store.open_alerts()? {
+                        if alert.kind == UNAVAILABLE_ALERT {
+                            self.store.resolve_alert(alert.id, now_ms)?;
+                        }
+                    }
+                    tracing::info!("KSeF reachable again");
+                }
+            }
+            Health::Down => {
+                self.breaker.on_transient_failure(now_ms, &mut self.rng);
+                let status = self.breaker.status();
+                if let (BreakerState::Open { .. }, Some(since)) =
+                    (status.state, status.unavailable_since_ms)
+                {
+                    self.store.raise_alert(
+                        UNAVAILABLE_ALERT,
+                        None,
+                        UNAVAILABLE_CODE,
+                        "KSeF is unreachable; sending resumes automatically",
+                        since,
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a plan's state change under `claim`'s fence and applies its advice.
+    fn record_plan(
+        &mut self,
+        claim: crate::store::Claimed,
+        plan: &Plan,
+    ) -> Result<(), RunnerError> {
+        let now_ms = self.clock.now_ms();
+        match plan.change() {
+            Some(change) => {
+                self.store.apply_fenced(claim, &change, now_ms)?;
+            }
+            None => {
+                if let Some(at) = plan.next_at_ms {
+                    self.store.reschedule_poll(claim, at, now_ms)?;
+                }
+            }
+        }
+        if let Some(code) = plan.alert {
+            self.store.raise_alert(
+                "stuck",
+                Some(claim.id),
+                code,
+                "no verdict from KSeF yet",
+                now_ms,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Unavailable since (Unix ms), as persisted by a runner: the open unavailability alert.
+pub fn ksef_unavailable_since_ms(store: &Store) -> Result<Option<i64>, StoreError> {
+    Ok(store
+        .open_alerts()?
+        .into_iter()
+        .find(|a| a.kind == UNAVAILABLE_ALERT)
+        .map(|a| a.raised_at))
+}
+
+#[cfg(test)]
+mod tests;

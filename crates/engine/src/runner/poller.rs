@@ -1,0 +1,283 @@
+//! Verdicts and receipts: sent invoices are polled per session with one list call (not one status
+//! call per invoice), accepted ones get their UPO from the pre-signed link KSeF hands out (not
+//! rate-limited) or, failing that, through the API; each UPO is parsed and matched to the
+//! invoice by KSeF number and document hash before it is stored.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ksef_api::port::{Downloaded, UpoSelector};
+use ksef_api::status::invoice_code;
+use ksef_api::upo::Upo;
+use ksef_api::{
+    HashCheck, InvoiceStatus, Ksef, KsefResult, LimitGroup, PageRequest, ReferenceNumber,
+    SessionRef, Sha256B64,
+};
+
+use super::{sessions, work, CrashPoint, Hooks, Runner, RunnerError, Tick};
+use crate::clock::Clock;
+use crate::outcome::{self, Context};
+use crate::state::{Actor, Change, SubmissionState};
+use crate::store::{Claimed, InvoiceId};
+
+/// Items per session-list page (KSeF allows 10..=1000).
+const SESSION_PAGE_SIZE: u32 = 1_000;
+/// Code of a 440 whose original is this very invoice, sent earlier in one of our sessions.
+pub const DUPLICATE_OWN_CODE: &str = "engine.duplicate_own";
+/// Code of a 440 whose original is someone else's invoice.
+pub const DUPLICATE_FOREIGN_CODE: &str = "engine.duplicate_foreign";
+
+impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
+    /// Polls due sent invoices, one session listing per session.
+    pub(super) async fn poll_sent(&mut self, tick: &mut Tick) -> Result<(), RunnerError> {
+        let now_ms = self.clock.now_ms();
+        let due = self
+            .store
+            .due_for_poll(self.company, now_ms, self.config.polls_per_tick_max)?;
+        let mut by_session: BTreeMap<String, Vec<Claimed>> = BTreeMap::new();
+        for claim in due {
+            let row = self.store.invoice(claim.id)?;
+            let session = row.ksef_session_ref.unwrap_or_default();
+            by_session.entry(session).or_default().push(claim);
+        }
+        for (session, claims) in by_session {
+            if !self.admitted(tick) {
+                return Ok(());
+            }
+            let Some(listed) = self.list_session(&session, tick).await? else {
+                // Could not list now: poll again later, with the adaptive interval.
+                for claim in claims {
+                    let sent_at = work::sent_at(&self.store, claim.id)?.unwrap_or(now_ms);
+                    let at = outcome::next_poll_at(sent_at, self.clock.now_ms());
+                    self.store.reschedule_poll(claim, at, self.clock.now_ms())?;
+                }
+                continue;
+            };
+            for claim in claims {
+                self.judge(claim, &listed).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every invoice KSeF lists in `session`, by invoice reference; `None` when the list could
+    /// not be had now (limit, outage), the reason already fed to breaker and limiter.
+    pub(super) async fn list_session(
+        &mut self,
+        session: &str,
+        tick: &mut Tick,
+    ) -> Result<Option<HashMap<String, InvoiceStatus>>, RunnerError> {
+        let Ok(parsed) = ReferenceNumber::parse(session) else {
+            return Ok(Some(HashMap::new()));
+        };
+        let session = SessionRef(parsed);
+        let mut page = PageRequest::first(SESSION_PAGE_SIZE);
+        let mut out = HashMap::new();
+        loop {
+            if !self.permit(LimitGroup::SessionInvoiceList, tick)? {
+                return Ok(None);
+            }
+            let ksef = self.auth.ksef();
+            let result = self
+                .auth
+                .with_access(|token| {
+                    let (session, page) = (&session, &page);
+                    async move { ksef.session_invoices(&token, session, page).await }
+                })
+                .await;
+            tick.progressed = true;
+            self.observe(LimitGroup::SessionInvoiceList, result.as_ref().err())
+                .await?;
+            let listed = match result {
+                Ok(listed) => listed,
+                Err(e) => {
+                    tracing::warn!(code = %e.code(), "session invoice list failed");
+                    tick.wake_at(self.clock.now_ms() + self.config.retry_later_ms);
+                    return Ok(None);
+                }
+            };
+            for status in listed.items {
+                out.insert(status.invoice_ref.to_string(), status);
+            }
+            match listed.continuation {
+                Some(token) => page.continuation = Some(token),
+                None => return Ok(Some(out)),
+            }
+        }
+    }
+
+    /// Records what KSeF's listing says about one sent invoice.
+    async fn judge(
+        &mut self,
+        claim: Claimed,
+        listed: &HashMap<String, InvoiceStatus>,
+    ) -> Result<(), RunnerError> {
+        let row = self.store.invoice(claim.id)?;
+        let now_ms = self.clock.now_ms();
+        let sent_at = work::sent_at(&self.store, claim.id)?.unwrap_or(now_ms);
+        let reference = row.ksef_invoice_ref.clone().unwrap_or_default();
+        let Some(status) = listed.get(&reference) else {
+            // Not listed yet: KSeF registers invoices asynchronously; ask again later.
+            let at = outcome::next_poll_at(sent_at, now_ms);
+            self.store.reschedule_poll(claim, at, now_ms)?;
+            return Ok(());
+        };
+        let bytes = self.store.original_bytes(claim.id)?;
+        let hash = Sha256B64::of(&bytes);
+        if status.status.code == invoice_code::DUPLICATE {
+            return self.judge_duplicate(claim, status, &hash).await;
+        }
+        let ctx = Context {
+            now_ms,
+            attempts_done: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            policy: self.config.retry,
+        };
+        let plan = outcome::after_status(&Ok(status.clone()), &hash, sent_at, ctx, &mut self.rng);
+        self.hooks
+            .crash_point(CrashPoint::AfterStatusBeforeRecord)?;
+        self.record_plan(claim, &plan)?;
+        if plan.to.is_some() {
+            tracing::info!(trace_id = %row.trace_id, invoice = claim.id.0,
+                to = ?plan.to, code = ?plan.code, "verdict recorded");
+        }
+        if plan.to == Some(SubmissionState::Accepted) {
+            if let Some(link) = &status.upo_download {
+                let ksef = self.auth.ksef();
+                let result = ksef.download_presigned(&link.url).await;
+                self.store_upo(claim.id, result).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A 440: ours if KSeF lists this very content, with the original's number, in one of our
+    /// sessions; someone else's otherwise.
+    async fn judge_duplicate(
+        &mut self,
+        claim: Claimed,
+        status: &InvoiceStatus,
+        hash: &Sha256B64,
+    ) -> Result<(), RunnerError> {
+        let original = status.status.duplicate_of.clone().unwrap_or_default();
+        let mut own_number = None;
+        if let Some(session) = &original.session {
+            if sessions::is_ours(&self.store, self.company, session)? {
+                let mut tick = Tick {
+                    progressed: false,
+                    wake_ms: None,
+                };
+                let Some(listed) = self.list_session(session, &mut tick).await? else {
+                    return Ok(());
+                };
+                own_number = listed
+                    .values()
+                    .find(|s| {
+                        &s.invoice_hash == hash
+                            && s.ksef_number.as_ref().map(|n| n.to_string()) == original.ksef_number
+                    })
+                    .and_then(|s| s.ksef_number.as_ref().map(|n| n.to_string()));
+            }
+        }
+        self.hooks
+            .crash_point(CrashPoint::AfterStatusBeforeRecord)?;
+        let now_ms = self.clock.now_ms();
+        let detail = format!(
+            "duplicate of KSeF number {}",
+            original.ksef_number.as_deref().unwrap_or("?")
+        );
+        let change = match &own_number {
+            Some(number) => Change {
+                ksef_number: Some(number),
+                ksef_session_ref: original.session.as_deref(),
+                ..Change::to(SubmissionState::Accepted, Actor::Reconciler)
+                    .because(DUPLICATE_OWN_CODE, Some(&detail))
+            },
+            None => Change::to(SubmissionState::Rejected, Actor::Ksef)
+                .because(DUPLICATE_FOREIGN_CODE, Some(&detail)),
+        };
+        self.store.apply_fenced(claim, &change, now_ms)?;
+        Ok(())
+    }
+
+    /// Fetches UPOs of accepted invoices that have none yet, through the API.
+    pub(super) async fn fetch_missing_upos(&mut self, tick: &mut Tick) -> Result<(), RunnerError> {
+        let now_ms = self.clock.now_ms();
+        let missing = work::missing_upos(&self.store, self.company, self.config.upos_per_tick_max)?;
+        for (id, session, number) in missing {
+            if let Some(&at) = self.retry_at.get(&id) {
+                if at > now_ms {
+                    tick.wake_at(at);
+                    continue;
+                }
+            }
+            let (Some(session), Ok(number)) = (
+                session.and_then(|s| ReferenceNumber::parse(&s).ok()),
+                ksef_api::KsefNumber::parse(&number),
+            ) else {
+                continue;
+            };
+            if !self.admitted(tick) || !self.permit(LimitGroup::SessionMisc, tick)? {
+                return Ok(());
+            }
+            let session = SessionRef(session);
+            let which = UpoSelector::KsefNumber(number);
+            let ksef = self.auth.ksef();
+            let result = self
+                .auth
+                .with_access(|token| {
+                    let (session, which) = (&session, &which);
+                    async move { ksef.invoice_upo(&token, session, which).await }
+                })
+                .await;
+            tick.progressed = true;
+            self.observe(LimitGroup::SessionMisc, result.as_ref().err())
+                .await?;
+            if !self.store_upo(id, result).await? {
+                let at = self.clock.now_ms() + self.config.retry_later_ms;
+                self.retry_at.insert(id, at);
+                tick.wake_at(at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a downloaded UPO names this invoice (KSeF number and our document hash) and stores
+    /// it; `false` when there was nothing storable.
+    async fn store_upo(
+        &mut self,
+        id: InvoiceId,
+        result: KsefResult<Downloaded>,
+    ) -> Result<bool, RunnerError> {
+        let downloaded = match result {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(invoice = id.0, code = %e.code(), "UPO download failed");
+                return Ok(false);
+            }
+        };
+        self.hooks
+            .crash_point(CrashPoint::AfterUpoDownloadBeforeStore)?;
+        let row = self.store.invoice(id)?;
+        let hash = Sha256B64::of(&self.store.original_bytes(id)?);
+        let matches = Upo::parse(&downloaded.bytes).is_ok_and(|upo| {
+            upo.documents.iter().any(|d| {
+                Some(d.ksef_number.to_string()) == row.ksef_number && d.document_hash == hash
+            })
+        });
+        if !matches {
+            self.store.raise_alert(
+                "upo_mismatch",
+                Some(id),
+                "engine.upo_mismatch",
+                "the UPO KSeF returned does not confirm this invoice",
+                self.clock.now_ms(),
+            )?;
+            return Ok(false);
+        }
+        let verified = downloaded.hash == HashCheck::Verified;
+        self.store
+            .save_upo(id, &downloaded.bytes, verified, self.clock.now_ms())?;
+        self.retry_at.remove(&id);
+        tracing::info!(trace_id = %row.trace_id, invoice = id.0, "UPO stored");
+        Ok(true)
+    }
+}

@@ -1,0 +1,16 @@
+//! Runner tests: hooks here; end-to-end runs against the in-process simulator in `sim_tests`.
+
+use super::*;
+
+#[test]
+fn crash_once_fires_only_at_its_point_and_only_once() {
+    let hooks = CrashOnce::at(CrashPoint::AfterSendBeforeRecord);
+    assert_eq!(hooks.crash_point(CrashPoint::AfterOpenSession), Ok(()));
+    assert!(!hooks.fired());
+    assert_eq!(
+        hooks.crash_point(CrashPoint::AfterSendBeforeRecord),
+        Err(InjectedCrash(CrashPoint::AfterSendBeforeRecord))
+    );
+    assert!(hooks.fired());
+    assert_eq!(hooks.crash_point(CrashPoint::AfterSendBeforeRecord), Ok(()));
+}
