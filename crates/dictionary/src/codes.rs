@@ -1,5 +1,5 @@
-//! The code families outside `fa3`: KSeF's numeric codes, the client's classification and the
-//! engine's outcomes. Other crates' tests assert they only emit codes listed here.
+//! The code families outside `fa3`: KSeF's numeric codes, the client's classification, the
+//! engine's outcomes, schema loading and the application layer. Other crates' tests assert they only emit codes listed here.
 
 /// KSeF status, HTTP and 403-reason codes with a dictionary entry of their own (KSEF-API.md
 /// §2.2, §3–§6). Exception codes are not listed: the tests read them from KSEF-API.md §6.
@@ -91,6 +91,37 @@ pub const ENGINE_CODES: &[&str] = &[
     "engine.store_migration",
     "engine.store_schema_too_new",
     "engine.store_invariant",
+    // Invoice history events and outcomes of checking a sent invoice.
+    "engine.imported",
+    "engine.accepted_without_number",
+    "engine.hash_mismatch",
+    "engine.not_in_ksef",
+    // The sending loop: KSeF unreachable for a while, and a crash injected by a test hook.
+    "engine.ksef_unavailable",
+    "engine.injected_crash",
+];
+
+/// Loading the offline FA(3) schema set for validation (`fa3::xsd::SchemaLoadError::code`).
+pub const XSD_LOAD_CODES: &[&str] = &[
+    "xsd.schema_missing",
+    "xsd.schema_compile",
+    "xsd.schema_refused",
+];
+
+/// What the application layer reports itself (`desk_api::error::codes`); the codes of the
+/// layers below pass through it unchanged.
+pub const DESK_CODES: &[&str] = &[
+    "desk.keyring_unavailable",
+    "desk.token_missing",
+    "desk.settings_io",
+    "desk.data_dir",
+    "desk.invalid_input",
+    "desk.sandbox_start",
+    "desk.no_active_company",
+    "desk.not_available",
+    "desk.connection_failed",
+    "desk.unknown_job",
+    "desk.internal",
 ];
 
 /// The state of the official FA(3) schema files on this computer and of downloading them

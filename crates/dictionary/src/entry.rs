@@ -72,7 +72,7 @@ pub enum Source {
     Ksef,
     /// Our own check; KSeF would accept the invoice anyway.
     Ours,
-    /// KSeF Desk's sending process (the engine) reports it.
+    /// KSeF Desk itself reports it: its sending process (the engine) or the application.
     Engine,
 }
 

@@ -6,8 +6,11 @@
 //!
 //! Architecture invariant: the dictionary is data (`schemas/errors.toml`, embedded at compile
 //! time) plus pure lookups. It depends on no other KSeF Desk crate; the tests tie it to the codes
-//! that `fa3`, the KSeF client and the engine emit.
+//! that `fa3`, the KSeF client and the engine emit. The emitting crates' own tests close the loop
+//! with the `audit` feature's source scanner: every code literal they contain has an entry.
 
+#[cfg(any(test, feature = "audit"))]
+pub mod audit;
 mod codes;
 mod entry;
 mod parse;
@@ -17,7 +20,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use codes::{
-    KsefCode, CLIENT_CODES, ENGINE_CODES, FALLBACK_CODES, KSEF_STATUS_CODES, SCHEMA_FILE_CODES,
+    KsefCode, CLIENT_CODES, DESK_CODES, ENGINE_CODES, FALLBACK_CODES, KSEF_STATUS_CODES,
+    SCHEMA_FILE_CODES, XSD_LOAD_CODES,
 };
 pub use entry::{Entry, Lang, Severity, Source};
 pub use parse::DictionaryError;

@@ -1,25 +1,28 @@
 //! The dictionary covers every code the rest of KSeF Desk can emit, in real Polish and English.
 //!
 //! The expected code sets come from their sources, not from a hand copy: `fa3::FindingCode::ALL`,
-//! the exception list in KSEF-API.md §6, and the code lists this crate exports for the KSeF
-//! client and the engine.
+//! `fa3`'s schema error codes, the exception list in KSEF-API.md §6, and the code lists this
+//! crate exports for the KSeF client, the engine and the application layer (whose own
+//! `tests/codes_documented.rs` scan their sources against this dictionary).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use dictionary::{
-    Dictionary, Lang, Source, CLIENT_CODES, ENGINE_CODES, FALLBACK_CODES, KSEF_STATUS_CODES,
-    SCHEMA_FILE_CODES,
+    Dictionary, Lang, Source, CLIENT_CODES, DESK_CODES, ENGINE_CODES, FALLBACK_CODES,
+    KSEF_STATUS_CODES, SCHEMA_FILE_CODES, XSD_LOAD_CODES,
 };
 
 const BUILTIN_TOML: &str = include_str!("../../../schemas/errors.toml");
 
 /// Every code list this crate exports for other crates.
-const LISTED_CODES: [&[&str]; 5] = [
+const LISTED_CODES: [&[&str]; 7] = [
     KSEF_STATUS_CODES,
     CLIENT_CODES,
     ENGINE_CODES,
     SCHEMA_FILE_CODES,
+    XSD_LOAD_CODES,
+    DESK_CODES,
     FALLBACK_CODES,
 ];
 
@@ -257,4 +260,17 @@ fn every_schema_file_state_and_fetch_error_code_is_listed() {
         .chain(errors.iter().map(FetchError::code))
         .collect();
     assert_eq!(emitted, SCHEMA_FILE_CODES);
+}
+
+/// The schema-loading codes are listed by hand; this ties the list to `fa3::xsd`.
+#[test]
+fn every_schema_load_error_code_is_listed() {
+    use fa3::xsd::SchemaLoadError;
+    let errors = [
+        SchemaLoadError::Missing(PathBuf::new()),
+        SchemaLoadError::Compile(String::new()),
+        SchemaLoadError::Refused(String::new()),
+    ];
+    let emitted: Vec<&str> = errors.iter().map(SchemaLoadError::code).collect();
+    assert_eq!(emitted, XSD_LOAD_CODES);
 }
