@@ -1,6 +1,7 @@
 //! HTTP-level tests of the simulator through an independent minimal client, each response body checked
 //! against the official OpenAPI schema.
 
+mod query;
 mod support;
 
 use serde_json::{json, Value};

@@ -6,6 +6,7 @@ mod batch;
 mod blob;
 mod keys;
 mod online;
+mod query;
 mod status;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
@@ -76,6 +77,7 @@ pub fn router(sim: Simulator) -> Router {
             get(status::session_upo),
         )
         .route("/invoices/ksef/{ksefNumber}", get(status::download_invoice))
+        .route("/invoices/query/metadata", post(query::metadata))
         // TE test-data set-up calls (§13) are accepted and ignored: the simulator grants every
         // provisioned token full rights, so clients' set-up steps succeed without changing anything.
         .route("/testdata/{*operation}", post(accepted).delete(accepted))
@@ -164,6 +166,7 @@ fn classify(method: &Method, template: &str) -> Group {
         | "/sessions/{referenceNumber}/invoices/ksef/{ksefNumber}/upo"
         | "/sessions/{referenceNumber}/upo/{upoReferenceNumber}" => Group::SessionMisc,
         "/invoices/ksef/{ksefNumber}" => Group::InvoiceDownload,
+        "/invoices/query/metadata" if post => Group::InvoiceMetadata,
         _ => Group::Other,
     }
 }
@@ -358,6 +361,11 @@ mod tests {
                 Method::GET,
                 "/invoices/ksef/{ksefNumber}",
                 Group::InvoiceDownload,
+            ),
+            (
+                Method::POST,
+                "/invoices/query/metadata",
+                Group::InvoiceMetadata,
             ),
             (Method::GET, "/rate-limits", Group::Other),
             (Method::POST, "/auth/challenge", Group::Public),
