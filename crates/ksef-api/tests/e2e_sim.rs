@@ -12,7 +12,7 @@ use ksef_api::auth::{AuthPolicy, AuthState};
 use ksef_api::batch::{build_archive, package, BatchInvoice, BatchLimits, Compression};
 use ksef_api::crypto::SessionCipher;
 use ksef_api::http::{HttpConfig, HttpKsef};
-use ksef_api::port::{Ksef, UpoSelector};
+use ksef_api::port::{Ksef, MetadataQuery, QueryDateType, QuerySubject, UpoSelector};
 use ksef_api::status::{InvoicingMode, PageRequest};
 use ksef_api::upo::Upo;
 use ksef_api::{
@@ -329,4 +329,65 @@ async fn unknown_outcomes_are_resolved_by_asking_not_by_resending() {
     assert_eq!(found[0].invoice_hash, first.invoice_hash);
     assert_eq!(found[0].status.code, 200, "{:?}", found[0].status);
     assert!(found[0].ksef_number.is_some());
+}
+
+/// What the engine does after an unknown outcome or a duplicate: find the invoice by seller and number.
+#[tokio::test(start_paused = true)]
+async fn a_sent_invoice_is_found_by_seller_nip_and_number() {
+    let (_sim, auth) = start().await;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(4);
+    let cipher = SessionCipher::generate(&mut rng);
+    let opened = auth
+        .open_online_session(FormCode::Fa3, &cipher, &mut rng)
+        .await
+        .unwrap();
+    let access = auth.access_token().await.unwrap();
+    let ksef = auth.ksef();
+    let sent_at = Utc.with_ymd_and_hms(2026, 9, 1, 9, 0, 0).unwrap();
+    let xml = sample_named("FA_3_Przyklad_1.xml");
+    let reference = ksef
+        .send_invoice(
+            &access,
+            &opened.session,
+            &cipher.encrypt_invoice(&xml),
+            InvoicingMode::Online,
+        )
+        .await
+        .unwrap();
+    tokio::time::advance(Duration::from_millis(PROCESSING_MS)).await;
+    let status = ksef
+        .invoice_status(&access, &opened.session, &reference)
+        .await
+        .unwrap();
+    assert_eq!(status.status.code, 200, "{:?}", status.status);
+
+    let query = |number: &str| MetadataQuery {
+        subject: QuerySubject::Seller,
+        date_type: QueryDateType::Invoicing,
+        from: sent_at - chrono::Duration::hours(1),
+        to: None,
+        seller_nip: Some(Nip::parse(NIP).unwrap()),
+        invoice_number: Some(number.to_owned()),
+        ksef_number: None,
+        page_offset: 0,
+        page_size: 10,
+    };
+    let page = ksef
+        .query_invoice_metadata(&access, &query("FV2026/02/150"))
+        .await
+        .unwrap();
+    assert!(!page.has_more && !page.is_truncated);
+    assert_eq!(page.invoices.len(), 1, "{page:?}");
+    let found = &page.invoices[0];
+    assert_eq!(Some(&found.ksef_number), status.ksef_number.as_ref());
+    assert_eq!(found.invoice_hash, Sha256B64::of(&xml));
+    assert_eq!(found.seller_nip, NIP);
+    assert_eq!(found.invoicing_date, status.invoicing_date);
+    assert_eq!(Some(found.invoicing_mode), status.invoicing_mode);
+
+    let none = ksef
+        .query_invoice_metadata(&access, &query("FV2026/02/151"))
+        .await
+        .unwrap();
+    assert!(none.invoices.is_empty(), "{none:?}");
 }
