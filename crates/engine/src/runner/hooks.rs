@@ -11,8 +11,6 @@ pub enum CrashPoint {
     AfterSendBeforeRecord,
     /// The invoice reference is recorded (state `sent`).
     AfterSendRecorded,
-    /// A batch session was opened and its parts uploaded; the invoice references are not stored.
-    AfterBatchUpload,
     /// A session close request was answered; the close is not recorded yet.
     AfterCloseSession,
     /// A status answer arrived; the verdict is not recorded yet.
@@ -23,11 +21,10 @@ pub enum CrashPoint {
 
 impl CrashPoint {
     /// Every crash point, for tests that crash at each in turn.
-    pub const ALL: [CrashPoint; 7] = [
+    pub const ALL: [CrashPoint; 6] = [
         CrashPoint::AfterOpenSession,
         CrashPoint::AfterSendBeforeRecord,
         CrashPoint::AfterSendRecorded,
-        CrashPoint::AfterBatchUpload,
         CrashPoint::AfterCloseSession,
         CrashPoint::AfterStatusBeforeRecord,
         CrashPoint::AfterUpoDownloadBeforeStore,

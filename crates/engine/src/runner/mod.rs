@@ -8,8 +8,8 @@
 //! (short fenced transaction), and every KSeF call first takes a permit from the persisted limiter.
 
 mod hooks;
-mod poller;
-mod resolver;
+pub mod poller;
+pub mod resolver;
 mod sender;
 pub mod sessions;
 mod time;

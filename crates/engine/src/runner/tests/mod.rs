@@ -14,3 +14,5 @@ fn crash_once_fires_only_at_its_point_and_only_once() {
     assert!(hooks.fired());
     assert_eq!(hooks.crash_point(CrashPoint::AfterSendBeforeRecord), Ok(()));
 }
+
+mod sim;

@@ -1,0 +1,369 @@
+//! The runner end to end against the in-process simulator. Both read one clock driven by tokio's
+//! paused time, so processing delays pass by advancing time, never by sleeping.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ksef_api::http::{HttpConfig, HttpKsef};
+use ksef_api::{ContextIdentifier, Environment, Nip, Secret, Sha256B64};
+use ksef_sim::{LimitsMode, RateTable, SimConfig, Simulator};
+
+use super::super::*;
+use crate::state::{Actor, Change, SubmissionState};
+use crate::store::test_support::{insert_queued, temp_store};
+
+/// Seller NIP of the official samples.
+const NIP: &str = "9999999999";
+const TOKEN: &str = "20260201-TK-0000000001-0000000001-01|nip-9999999999|0123456789abcdef";
+/// Ticks before a test gives up on convergence.
+const TICKS_MAX: usize = 400;
+
+/// Wall-clock time that moves exactly as tokio's paused clock does; shared by runner and simulator.
+#[derive(Clone)]
+struct TestClock(Arc<(DateTime<Utc>, tokio::time::Instant)>);
+
+impl TestClock {
+    fn new() -> TestClock {
+        // After every sample's issue date (latest 2026-08-17), so KSeF accepts them.
+        let start = Utc.with_ymd_and_hms(2026, 9, 1, 9, 0, 0).unwrap();
+        TestClock(Arc::new((start, tokio::time::Instant::now())))
+    }
+
+    fn utc(&self) -> DateTime<Utc> {
+        self.0 .0 + chrono::Duration::from_std(self.0 .1.elapsed()).unwrap()
+    }
+}
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.utc().timestamp_millis()
+    }
+}
+
+impl ksef_sim::Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.utc()
+    }
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/ksef/samples/fa3-valid")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Official samples of the same seller with distinct invoice numbers.
+fn samples(count: usize) -> Vec<Vec<u8>> {
+    let mut dir: Vec<_> = std::fs::read_dir(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/ksef/samples/fa3-valid"),
+    )
+    .unwrap()
+    .map(|e| e.unwrap().path())
+    .collect();
+    dir.sort();
+    let mut seen = std::collections::HashSet::new();
+    dir.into_iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|b| String::from_utf8_lossy(b).contains(NIP))
+        // One file per invoice number: equal numbers are KSeF duplicates (tested separately).
+        .filter(|b| seen.insert(invoice_number(b)))
+        .take(count)
+        .collect()
+}
+
+/// `P_2` of an FA(3) file, read naively (the samples are well-formed).
+fn invoice_number(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.split("<P_2>")
+        .nth(1)
+        .and_then(|rest| rest.split("</P_2>").next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+struct Env {
+    sim: Simulator,
+    base: String,
+    clock: TestClock,
+}
+
+async fn start_sim() -> Env {
+    let clock = TestClock::new();
+    let config = SimConfig {
+        seed: 7,
+        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
+        limits: LimitsMode::Table(RateTable::production()),
+        processing_ms: 2_000,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config, Arc::new(clock.clone())).unwrap();
+    let (base, _server) = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    Env { sim, base, clock }
+}
+
+fn runner(env: &Env, store: Store, company: CompanyId) -> Runner<HttpKsef, TestClock> {
+    let mut http = HttpConfig::new(Environment::custom(&env.base).unwrap());
+    http.auth_poll_interval = Duration::from_millis(500);
+    let ksef = HttpKsef::new(http).unwrap();
+    let credentials = Credentials {
+        context: ContextIdentifier::Nip(Nip::parse(NIP).unwrap()),
+        ksef_token: Secret::new(TOKEN),
+    };
+    let config = RunnerConfig {
+        owner: "test".to_owned(),
+        ..RunnerConfig::default()
+    };
+    Runner::new(
+        store,
+        company,
+        ksef,
+        credentials,
+        env.clock.clone(),
+        crate::rng::seeded(3),
+        config,
+    )
+}
+
+/// Ticks (advancing paused time to each wake-up) until idle or a crash.
+async fn drive<H: Hooks>(r: &mut Runner<HttpKsef, TestClock, H>) -> Result<(), RunnerError> {
+    for _ in 0..TICKS_MAX {
+        let outcome = r.tick().await?;
+        if outcome.idle {
+            return Ok(());
+        }
+        let now = r.clock.now_ms();
+        let wait = u64::try_from(outcome.next_wake_at_ms - now).unwrap_or(0);
+        tokio::time::advance(Duration::from_millis(wait.max(1))).await;
+    }
+    panic!("runner did not become idle in {TICKS_MAX} ticks");
+}
+
+/// Every ledger hash appears once: nothing was accepted twice.
+fn assert_no_double_acceptance(sim: &Simulator) {
+    let ledger = sim.ledger();
+    let mut hashes: Vec<_> = ledger.iter().map(|e| e.invoice_hash.clone()).collect();
+    hashes.sort();
+    let before = hashes.len();
+    hashes.dedup();
+    assert_eq!(
+        before,
+        hashes.len(),
+        "an invoice was accepted twice: {ledger:?}"
+    );
+}
+
+fn assert_accepted_with_upo(store: &Store, id: InvoiceId, bytes: &[u8], sim: &Simulator) {
+    let row = store.invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::Accepted, "{row:?}");
+    let number = row.ksef_number.clone().unwrap();
+    let entry = sim
+        .ledger()
+        .into_iter()
+        .find(|e| e.ksef_number == number)
+        .expect("KSeF knows the number we stored");
+    assert_eq!(entry.invoice_hash, Sha256B64::of(bytes).as_str());
+    let upo = store.upo(id).unwrap().expect("UPO stored");
+    let parsed = ksef_api::upo::Upo::parse(&upo.xml).unwrap();
+    assert!(parsed
+        .documents
+        .iter()
+        .any(|d| d.ksef_number.to_string() == number));
+}
+
+#[tokio::test(start_paused = true)]
+async fn single_invoice_is_accepted_with_upo_and_no_429() {
+    let env = start_sim().await;
+    let (_dir, mut store, company) = temp_store();
+    let bytes = sample("FA_3_Przyklad_1.xml");
+    let id = insert_queued(&mut store, company, "1", &bytes, env.clock.now_ms());
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    assert_accepted_with_upo(r.store(), id, &bytes, &env.sim);
+    assert_eq!(env.sim.ledger().len(), 1);
+    assert_eq!(
+        env.sim.stats().rate_limited,
+        0,
+        "the limiter kept us under KSeF's limits"
+    );
+    assert!(
+        sessions::open_sessions(r.store(), company)
+            .unwrap()
+            .is_empty(),
+        "the session is closed once idle"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn several_invoices_are_all_accepted_once() {
+    let env = start_sim().await;
+    let (_dir, mut store, company) = temp_store();
+    let files = samples(6);
+    assert!(files.len() >= 3, "need several samples of seller {NIP}");
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(r.store(), *id, bytes, &env.sim);
+    }
+    assert_eq!(env.sim.ledger().len(), files.len());
+    assert_no_double_acceptance(&env.sim);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rejected_invoice_stays_rejected_with_a_code() {
+    let env = start_sim().await;
+    let (_dir, mut store, company) = temp_store();
+    // Well-formed XML that is no FA(3) invoice: KSeF refuses it.
+    let bytes = b"<?xml version=\"1.0\"?><Faktura xmlns=\"urn:nothing\"/>".to_vec();
+    let id = insert_queued(&mut store, company, "bad", &bytes, env.clock.now_ms());
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    let row = r.store().invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::Rejected, "{row:?}");
+    assert!(row.error_code.is_some());
+    assert!(env.sim.ledger().is_empty());
+    // Idle means idle: more ticks do not retry a rejected invoice.
+    let attempts = r.store().attempt_history(id).unwrap().len();
+    r.tick().await.unwrap();
+    assert_eq!(r.store().attempt_history(id).unwrap().len(), attempts);
+}
+
+/// Crashes at `point`, then lets a fresh runner on the same file finish.
+async fn crash_then_converge(point: CrashPoint) {
+    let env = start_sim().await;
+    let (dir, mut store, company) = temp_store();
+    let files = samples(2);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let hooks = CrashOnce::at(point);
+    let mut first = runner(&env, store, company).with_hooks(hooks);
+    let crashed = drive(&mut first).await;
+    assert!(
+        matches!(crashed, Err(RunnerError::Crash(InjectedCrash(p))) if p == point),
+        "expected a crash at {point:?}, got {crashed:?}"
+    );
+    drop(first);
+    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let mut second = runner(&env, store, company);
+    drive(&mut second).await.unwrap();
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(second.store(), *id, bytes, &env.sim);
+    }
+    assert_eq!(env.sim.ledger().len(), files.len(), "{point:?}");
+    assert_no_double_acceptance(&env.sim);
+    let sends = env.sim.stats().requests.get("invoiceSend").copied();
+    assert_eq!(
+        sends,
+        Some(files.len() as u64),
+        "no invoice was sent twice ({point:?})"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_after_open_session_converges() {
+    crash_then_converge(CrashPoint::AfterOpenSession).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_after_send_before_record_converges_without_resend() {
+    crash_then_converge(CrashPoint::AfterSendBeforeRecord).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_after_send_recorded_converges() {
+    crash_then_converge(CrashPoint::AfterSendRecorded).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_after_close_session_converges() {
+    crash_then_converge(CrashPoint::AfterCloseSession).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_after_status_before_record_converges() {
+    crash_then_converge(CrashPoint::AfterStatusBeforeRecord).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_after_upo_download_before_store_converges() {
+    crash_then_converge(CrashPoint::AfterUpoDownloadBeforeStore).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn blind_resend_after_unknown_outcome_is_reconciled_as_our_own_duplicate() {
+    let env = start_sim().await;
+    let (dir, mut store, company) = temp_store();
+    let bytes = sample("FA_3_Przyklad_1.xml");
+    let id = insert_queued(&mut store, company, "1", &bytes, env.clock.now_ms());
+    let mut first =
+        runner(&env, store, company).with_hooks(CrashOnce::at(CrashPoint::AfterSendBeforeRecord));
+    assert!(drive(&mut first).await.is_err());
+    drop(first);
+    // A person re-queues the invoice whose outcome is unknown, bypassing the resolver.
+    let mut store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    tokio::time::advance(Duration::from_millis(200_000)).await;
+    let now = env.clock.now_ms();
+    let expired = store.claim_ready(company, now, 0, 1, "person").unwrap();
+    assert_eq!(expired.unresolved, vec![id]);
+    let requeue = Change {
+        next_attempt_at: Some(now),
+        ..Change::to(SubmissionState::Queued, Actor::User)
+    };
+    store.apply_override(id, &requeue, now).unwrap();
+    let mut second = runner(&env, store, company);
+    drive(&mut second).await.unwrap();
+    let row = second.store().invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::Accepted, "{row:?}");
+    let ledger = env.sim.ledger();
+    assert_eq!(ledger.len(), 1, "KSeF accepted it once");
+    assert_eq!(
+        row.ksef_number.as_deref(),
+        Some(ledger[0].ksef_number.as_str())
+    );
+    let events = second.store().event_history(id).unwrap();
+    assert!(events
+        .iter()
+        .any(|e| e.code.as_deref() == Some(poller::DUPLICATE_OWN_CODE)));
+    assert_accepted_with_upo(second.store(), id, &bytes, &env.sim);
+}
+
+#[tokio::test(start_paused = true)]
+async fn someone_elses_invoice_with_our_number_is_a_foreign_duplicate() {
+    let env = start_sim().await;
+    let (_dir, mut store, company) = temp_store();
+    let original = sample("FA_3_Przyklad_1.xml");
+    // Same seller, type and number, different content: KSeF answers 440 for the second one.
+    let text = String::from_utf8(original.clone()).unwrap();
+    let altered = text
+        .replacen("</Faktura>", "<!-- altered --></Faktura>", 1)
+        .into_bytes();
+    assert_ne!(altered, original);
+    let first = insert_queued(&mut store, company, "a", &original, env.clock.now_ms());
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    let mut store = r.into_store();
+    let second = insert_queued(&mut store, company, "b", &altered, env.clock.now_ms());
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    assert_eq!(
+        r.store().invoice(first).unwrap().state,
+        SubmissionState::Accepted
+    );
+    let row = r.store().invoice(second).unwrap();
+    assert_eq!(row.state, SubmissionState::Rejected, "{row:?}");
+    assert_eq!(
+        row.error_code.as_deref(),
+        Some(poller::DUPLICATE_FOREIGN_CODE)
+    );
+    assert_eq!(env.sim.ledger().len(), 1);
+}
