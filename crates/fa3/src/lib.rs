@@ -16,8 +16,8 @@ pub mod finding;
 pub mod key;
 pub mod limits;
 pub mod nip;
-pub mod validate;
 pub mod schemas;
+pub mod validate;
 pub mod xsd;
 
 mod business;
