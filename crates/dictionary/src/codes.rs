@@ -95,8 +95,13 @@ pub const ENGINE_CODES: &[&str] = &[
     "engine.imported",
     "engine.accepted_without_number",
     "engine.hash_mismatch",
-    "engine.not_in_ksef",
-    // The sending loop: KSeF unreachable for a while, and a crash injected by a test hook.
+    // The sending loop: unknown outcomes resolved by asking KSeF, 440 duplicates of our own
+    // earlier sending, invoices waiting for a person, KSeF unreachable for a while, and a crash
+    // injected by a test hook.
+    "engine.resolved_received",
+    "engine.resolved_not_received",
+    "engine.duplicate_own",
+    "engine.needs_attention",
     "engine.ksef_unavailable",
     "engine.injected_crash",
 ];

@@ -323,7 +323,7 @@ mod tests {
             let attempts = store.invoice(id).unwrap().attempts as u32;
             let decision = policy.after_failure(attempts, None, now, &mut rng);
             store
-                .apply_fenced(claim, &decision.change("ksef.http_503", None), now)
+                .apply_fenced(claim, &decision.change("ksef.http.503", None), now)
                 .unwrap();
             if let RetryDecision::RetryAt(at) = decision {
                 now = at;
@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(row.state, SubmissionState::NeedsAttention);
         assert_eq!(row.attempts, 3);
         assert_eq!(row.error_code.as_deref(), Some(ATTEMPTS_EXHAUSTED_CODE));
-        assert_eq!(row.error_detail.as_deref(), Some("ksef.http_503"));
+        assert_eq!(row.error_detail.as_deref(), Some("ksef.http.503"));
     }
 
     #[test]

@@ -272,7 +272,7 @@ impl World {
                     ..Change::to(SubmissionState::Sent, Actor::Reconciler)
                 },
                 None => Change::to(SubmissionState::Queued, Actor::Reconciler)
-                    .because("engine.not_in_ksef", None),
+                    .because("engine.resolved_not_received", None),
             };
             self.store
                 .apply_override(row.id, &change, now)

@@ -35,7 +35,7 @@ fn add_with(
     };
     let key = format!("5265877635|VAT|{number}");
     let findings = [Finding {
-        code: "ours.sample".into(),
+        code: "ours.totals_mismatch".into(),
         severity: Severity::Warning,
         message: "a warning".into(),
         path: None,
@@ -398,7 +398,7 @@ fn findings_round_trip() {
     let id = add(&mut store, company, "FV/1", 0);
     let findings = store.findings(id).unwrap();
     assert_eq!(findings.len(), 1);
-    assert_eq!(findings[0].code, "ours.sample");
+    assert_eq!(findings[0].code, "ours.totals_mismatch");
     assert_eq!(findings[0].severity, Severity::Warning);
 }
 
@@ -507,7 +507,8 @@ fn metrics_and_error_report_come_from_events() {
         .claim_ready(company, 5, 1, LEASE_MS, "w")
         .unwrap()
         .claimed[0];
-    let reject = Change::to(SubmissionState::Rejected, Actor::Ksef).because("ksef.21401", None);
+    let reject =
+        Change::to(SubmissionState::Rejected, Actor::Ksef).because("ksef.exception.21401", None);
     store.apply_fenced(claim, &reject, 6).unwrap();
 
     let m = store.metrics(company, 0, 100_000).unwrap();
@@ -520,7 +521,10 @@ fn metrics_and_error_report_come_from_events() {
 
     let report = store.error_report(company, 0, 100_000).unwrap();
     let pairs: Vec<_> = report.iter().map(|e| (e.code.as_str(), e.count)).collect();
-    assert_eq!(pairs, [("ksef.21401", 1), ("ksef.unavailable", 1)]);
+    assert_eq!(
+        pairs,
+        [("ksef.exception.21401", 1), ("ksef.unavailable", 1)]
+    );
     assert!(
         store.error_report(company, 7, 100_000).unwrap().is_empty(),
         "period respected"
