@@ -21,9 +21,9 @@ pub const DATA_DIR_ENV: &str = "KSEF_DESK_DATA_DIR";
 /// Label of the main window (see `tauri.conf.json` and `capabilities/`).
 pub const MAIN_WINDOW: &str = "main";
 
-/// The app with every command registered, ready to build on any runtime (tests use the mock).
-pub fn builder<R: Runtime>() -> tauri::Builder<R> {
-    tauri::Builder::<R>::new().invoke_handler(tauri::generate_handler![
+/// `base` with every command registered (tests pass Tauri's mock builder).
+pub fn with_commands<R: Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
+    base.invoke_handler(tauri::generate_handler![
         commands::list_invoices,
         commands::invoice_detail,
         commands::get_upo_xml,
@@ -91,7 +91,7 @@ fn show_main<R: Runtime>(app: &tauri::AppHandle<R>) {
 
 /// Runs the desktop app until Quit.
 pub fn run() -> anyhow::Result<()> {
-    builder::<tauri::Wry>()
+    with_commands(tauri::Builder::<tauri::Wry>::new())
         // Must be first: a second launch only brings the running window forward.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             show_main(app)
