@@ -46,6 +46,9 @@ const EXIT_USAGE: u8 = 2;
     about = "KSeF Desk from the command line"
 )]
 struct Cli {
+    /// Outbox database (default: ksef-desk.sqlite in the app data folder).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,6 +60,16 @@ enum Command {
     /// Check or download the official FA(3) schema files used for XSD validation.
     #[command(subcommand)]
     Schemas(cmd::schemas::Command),
+    /// Import invoice files, folders and ZIPs into the outbox, queued for sending.
+    Import(cmd::import::Args),
+    /// Send queued invoices to KSeF, poll verdicts and store UPOs.
+    Run(cmd::run::Args),
+    /// Show every invoice's state, KSeF number, UPO and last error.
+    Status(cmd::status::Args),
+    /// Run the reconciliation job once against KSeF.
+    Reconcile(cmd::reconcile::Args),
+    /// Show the history of one invoice.
+    Events(cmd::events::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +78,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Schemas(command) => cmd::schemas::run(command),
+        Command::Import(args) => cmd::import::run(args, cli.db.as_deref()),
+        Command::Run(args) => cmd::run::run(args, cli.db.as_deref()),
+        Command::Status(args) => cmd::status::run(args, cli.db.as_deref()),
+        Command::Reconcile(args) => cmd::reconcile::run(args, cli.db.as_deref()),
+        Command::Events(args) => cmd::events::run(args, cli.db.as_deref()),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

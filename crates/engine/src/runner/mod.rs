@@ -9,6 +9,7 @@
 
 mod hooks;
 pub mod poller;
+pub mod report;
 pub mod resolver;
 mod sender;
 pub mod sessions;
@@ -267,6 +268,28 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             next_wake_at_ms,
             progressed: tick.progressed,
             idle,
+        })
+    }
+
+    /// The reconciliation job once, now: closes leftover sessions, resolves unknown outcomes,
+    /// fetches missing UPOs and raises alerts for what needs a person (the CLI's `reconcile`).
+    pub async fn reconcile_now(&mut self) -> Result<TickOutcome, RunnerError> {
+        let mut tick = Tick {
+            progressed: false,
+            wake_ms: None,
+        };
+        self.next_reconcile_at_ms = self
+            .clock
+            .now_ms()
+            .saturating_add(self.config.reconcile_every_ms);
+        self.reconcile(&mut tick).await?;
+        self.resolve_unknown(&mut tick).await?;
+        self.fetch_missing_upos(&mut tick).await?;
+        let now_ms = self.clock.now_ms();
+        Ok(TickOutcome {
+            next_wake_at_ms: tick.wake_ms.unwrap_or(now_ms).max(now_ms),
+            progressed: tick.progressed,
+            idle: work::open_work(&self.store, self.company)? == 0,
         })
     }
 

@@ -187,7 +187,9 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         if work::ready_count(&self.store, self.company, now_ms)? > 0 {
             return Ok(());
         }
-        if now_ms < idle_until {
+        // Nothing left to send at all: close now, so the UPO comes sooner and the run can end.
+        let pending = work::pending_sends(&self.store, self.company)?;
+        if pending > 0 && now_ms < idle_until {
             tick.wake_at(idle_until);
             return Ok(());
         }

@@ -118,3 +118,12 @@ pub fn awaiting_person(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Invoices still to be sent, due or not (queued, sending).
+pub fn pending_sends(store: &Store, company: CompanyId) -> Result<i64, StoreError> {
+    Ok(store.conn().query_row(
+        "SELECT count(*) FROM invoices WHERE company_id = ?1 AND state IN ('queued', 'sending')",
+        [company.0],
+        |r| r.get(0),
+    )?)
+}
