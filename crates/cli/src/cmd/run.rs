@@ -96,15 +96,17 @@ fn token(keyring_ref: &str) -> anyhow::Result<Secret> {
             return Ok(Secret::new(value.trim()));
         }
     }
-    let entry = keyring::Entry::new(KEYRING_SERVICE, keyring_ref)
-        .map_err(|e| anyhow::anyhow!("the system keyring cannot be used: {e}"))?;
+    let unusable = |e| {
+        anyhow::anyhow!("no KSeF token: set {TOKEN_ENV} (the system keyring cannot be used: {e})")
+    };
+    let entry = keyring::Entry::new(KEYRING_SERVICE, keyring_ref).map_err(unusable)?;
     match entry.get_password() {
         Ok(value) => Ok(Secret::new(value)),
         Err(keyring::Error::NoEntry) => Err(UsageError(format!(
             "no KSeF token: set {TOKEN_ENV} or save one for this company in KSeF Desk"
         ))
         .into()),
-        Err(e) => Err(anyhow::anyhow!("the system keyring cannot be used: {e}")),
+        Err(e) => Err(unusable(e)),
     }
 }
 

@@ -1,0 +1,238 @@
+//! The outbox commands end to end: `import`, `status`, `events` and `run --until-idle` of the
+//! built binary against a simulator served in-process on 127.0.0.1:0 (real time, short
+//! processing delays).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use ksef_sim::{LimitsMode, RateTable, SimConfig, Simulator, SystemClock};
+
+const NIP: &str = "9999999999";
+const TOKEN: &str = "20260201-TK-0000000001-0000000001-01|nip-9999999999|0123456789abcdef";
+
+fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef/samples/fa3-valid")
+}
+
+/// The binary with a clean environment: data folder in `home`, no token unless given.
+fn cli(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ksef-desk-cli"));
+    command
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"));
+    command
+}
+
+fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn ok(output: Output) -> Output {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Two official samples with different invoice numbers.
+fn two_samples(dir: &Path) -> Vec<PathBuf> {
+    let names = ["FA_3_Przyklad_1.xml", "FA_3_Przyklad_2.xml"];
+    names
+        .iter()
+        .map(|n| {
+            let to = dir.join(n);
+            std::fs::copy(samples().join(n), &to).unwrap();
+            to
+        })
+        .collect()
+}
+
+#[test]
+fn import_then_status_then_events_before_any_sending() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("outbox.sqlite");
+    let files = two_samples(home.path());
+    let out = ok(cli(home.path())
+        .args(["import", "--json", "--nip", NIP, "--db"])
+        .arg(&db)
+        .args(&files)
+        .output()
+        .unwrap());
+    let lines = json_lines(&out);
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["imported"], 2, "{lines:?}");
+    assert_eq!(lines.len(), 3, "one line per input plus the summary");
+
+    // Importing the same files again adds nothing.
+    let again = ok(cli(home.path())
+        .args(["import", "--json", "--db"])
+        .arg(&db)
+        .args(&files)
+        .output()
+        .unwrap());
+    assert_eq!(
+        json_lines(&again).last().unwrap()["summary"]["already_known"],
+        2
+    );
+
+    let status = ok(cli(home.path())
+        .args(["status", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap());
+    let rows = json_lines(&status);
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert_eq!(row["state"], "queued");
+        assert_eq!(row["upo"], false);
+        assert!(row["ksef_number"].is_null());
+        for key in ["id", "file", "invoice_number", "error_code"] {
+            assert!(row.get(key).is_some(), "missing {key}: {row}");
+        }
+    }
+    let id = rows[0]["id"].as_i64().unwrap().to_string();
+    let events = ok(cli(home.path())
+        .args(["events", "--json", "--db"])
+        .arg(&db)
+        .arg(&id)
+        .output()
+        .unwrap());
+    let events = json_lines(&events);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["to"], "queued");
+    assert_eq!(events[0]["code"], "engine.imported");
+
+    let missing = cli(home.path())
+        .args(["events", "--db"])
+        .arg(&db)
+        .arg("999")
+        .output()
+        .unwrap();
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "an unknown id is a usage error"
+    );
+}
+
+#[test]
+fn import_of_an_invalid_file_exits_one() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("bad.xml");
+    std::fs::write(&bad, "<not-an-invoice/>").unwrap();
+    let out = cli(home.path())
+        .args(["import", "--nip", NIP])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn run_until_idle_sends_everything_and_stores_upos() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = SimConfig {
+        seed: 11,
+        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
+        limits: LimitsMode::Table(RateTable::production()),
+        processing_ms: 100,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config, Arc::new(SystemClock)).unwrap();
+    let (root, _server) = runtime
+        .block_on(sim.serve("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("outbox.sqlite");
+    let files = two_samples(home.path());
+    ok(cli(home.path())
+        .args(["import", "--nip", NIP, "--db"])
+        .arg(&db)
+        .args(&files)
+        .output()
+        .unwrap());
+
+    let run = ok(cli(home.path())
+        .args([
+            "run",
+            "--until-idle",
+            "--nip",
+            NIP,
+            "--base-url",
+            &root,
+            "--db",
+        ])
+        .arg(&db)
+        .env("KSEF_TOKEN", TOKEN)
+        .output()
+        .unwrap());
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(!log.contains(TOKEN), "the token never reaches the log");
+
+    let rows = json_lines(&ok(cli(home.path())
+        .args(["status", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap()));
+    let ledger = sim.ledger();
+    assert_eq!(ledger.len(), 2);
+    for row in &rows {
+        assert_eq!(row["state"], "accepted", "{row}");
+        assert_eq!(row["upo"], true, "{row}");
+        let number = row["ksef_number"].as_str().unwrap();
+        assert!(ledger.iter().any(|e| e.ksef_number == number));
+    }
+    assert_eq!(sim.stats().rate_limited, 0);
+    let id = rows[0]["id"].as_i64().unwrap().to_string();
+    let events = json_lines(&ok(cli(home.path())
+        .args(["events", "--json", "--db"])
+        .arg(&db)
+        .arg(&id)
+        .output()
+        .unwrap()));
+    let path: Vec<_> = events
+        .iter()
+        .map(|e| e["to"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(path, ["queued", "sending", "sent", "accepted"]);
+}
+
+#[test]
+fn run_without_a_token_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = cli(home.path())
+        .args([
+            "run",
+            "--until-idle",
+            "--nip",
+            NIP,
+            "--base-url",
+            "http://127.0.0.1:9/v2",
+        ])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("KSEF_TOKEN"),
+        "tells where the token comes from: {stderr}"
+    );
+}
