@@ -12,3 +12,4 @@ pub mod local;
 pub mod paths;
 pub mod seeds;
 pub mod workload;
+pub mod world;
