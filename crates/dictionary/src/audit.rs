@@ -7,7 +7,9 @@
 //! The scanner is deliberately textual: it finds quoted tokens (`"…"` or SQL's `'…'`) made only
 //! of code characters and starting with a known family such as `engine.` or `ksef.`. A literal
 //! that is a whole code is a [`Literal::Code`]; a `format!` string such as
-//! `"ksef.exception.{n}"` is a [`Literal::Template`] of its family prefix.
+//! `"ksef.exception.{n}"` is a [`Literal::Template`] of its family prefix. Test code and
+//! comments are scanned too: a quoted code is held to the same rule wherever it appears, which
+//! is how typos in test fixtures (`"ksef.http_503"`) surface.
 
 use std::fmt;
 use std::io;

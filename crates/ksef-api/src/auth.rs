@@ -1,6 +1,8 @@
 //! `AuthState`: keeps a valid access token (proactive refresh, re-authentication when the refresh
 //! token is dead) and KSeF's public keys (refetched once when KSeF reports them rotated, 21470).
 
+use std::sync::Arc;
+
 use chrono::Duration;
 use rand::{CryptoRng, RngCore};
 use tokio::sync::Mutex;
@@ -14,6 +16,7 @@ use crate::ids::ContextIdentifier;
 use crate::port::{AuthTokens, Ksef, OpenedBatch, OpenedSession};
 use crate::secret::Secret;
 use crate::status::InvoicingMode;
+use crate::xades::Signer;
 
 /// When to renew tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,12 +39,20 @@ struct Cached {
     certificates: Option<Vec<PublicKeyCertificate>>,
 }
 
+/// How this holder proves who it is.
+enum Credential {
+    /// A KSeF token (`/auth/ksef-token`).
+    KsefToken(Secret),
+    /// A certificate and its key (`/auth/xades-signature`).
+    Certificate(Arc<Signer>),
+}
+
 /// Token and key holder for one context, wrapping a [`Ksef`] port.
 pub struct AuthState<K, C> {
     ksef: K,
     clock: C,
     context: ContextIdentifier,
-    ksef_token: Secret,
+    credential: Credential,
     policy: AuthPolicy,
     // One lock so that concurrent callers trigger a single refresh/authentication, not one each.
     cached: Mutex<Cached>,
@@ -60,7 +71,25 @@ impl<K: Ksef, C: Clock> AuthState<K, C> {
             ksef,
             clock,
             context,
-            ksef_token,
+            credential: Credential::KsefToken(ksef_token),
+            policy,
+            cached: Mutex::new(Cached::default()),
+        }
+    }
+
+    /// A holder that authenticates lazily with a XAdES signature by `signer` instead of a KSeF token.
+    pub fn with_signer(
+        ksef: K,
+        clock: C,
+        context: ContextIdentifier,
+        signer: Arc<Signer>,
+        policy: AuthPolicy,
+    ) -> Self {
+        Self {
+            ksef,
+            clock,
+            context,
+            credential: Credential::Certificate(signer),
             policy,
             cached: Mutex::new(Cached::default()),
         }
@@ -204,17 +233,24 @@ impl<K: Ksef, C: Clock> AuthState<K, C> {
     }
 
     async fn authenticate(&self, cached: &mut Cached) -> KsefResult<AuthTokens> {
+        let ksef_token = match &self.credential {
+            // A signature needs none of KSeF's public keys.
+            Credential::Certificate(signer) => {
+                return self.ksef.authenticate_xades(&self.context, signer).await
+            }
+            Credential::KsefToken(token) => token,
+        };
         let key = self.key_from(cached, KeyUsage::KsefTokenEncryption).await?;
         match self
             .ksef
-            .authenticate(&self.context, &self.ksef_token, &key)
+            .authenticate(&self.context, ksef_token, &key)
             .await
         {
             Err(e) if e.is_key_rotated() => {
                 cached.certificates = None;
                 let key = self.key_from(cached, KeyUsage::KsefTokenEncryption).await?;
                 self.ksef
-                    .authenticate(&self.context, &self.ksef_token, &key)
+                    .authenticate(&self.context, ksef_token, &key)
                     .await
             }
             other => other,

@@ -103,6 +103,8 @@ pub enum Operation {
     Challenge,
     /// `POST /auth/ksef-token`.
     InitTokenAuth,
+    /// `POST /auth/xades-signature`.
+    InitXadesAuth,
     /// `GET /auth/{ref}`.
     AuthStatus,
     /// `POST /auth/token/redeem`.

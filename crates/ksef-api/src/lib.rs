@@ -18,6 +18,7 @@ pub mod port;
 pub mod secret;
 pub mod status;
 pub mod upo;
+pub mod xades;
 
 pub use auth::{AuthPolicy, AuthState};
 pub use clock::{Clock, ManualClock, SystemClock};

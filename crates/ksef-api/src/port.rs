@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::batch::BatchFile;
 use crate::crypto::{EncryptedInvoice, EncryptionInfo, EncryptionKey, PublicKeyCertificate};
-use crate::error::KsefResult;
+use crate::error::{KsefError, KsefResult};
 use crate::form::FormCode;
 use crate::hash::{HashCheck, Sha256B64};
 use crate::ids::{ContextIdentifier, InvoiceRef, Nip, ReferenceNumber, SessionRef};
@@ -20,6 +20,7 @@ use crate::ksef_number::KsefNumber;
 use crate::limits::{ContextLimits, RateLimits};
 use crate::secret::Secret;
 use crate::status::{InvoiceStatus, InvoicingMode, Page, PageRequest, SessionStatus};
+use crate::xades::Signer;
 
 /// Tokens obtained by authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,6 +203,22 @@ pub trait Ksef: Send + Sync {
         ksef_token: &Secret,
         key: &EncryptionKey,
     ) -> impl Future<Output = KsefResult<AuthTokens>> + Send;
+
+    /// XAdES authentication end to end: challenge → `AuthTokenRequest` signed by `signer` → poll
+    /// status → redeem. Ports that cannot present certificates (test fakes) refuse it as permanent.
+    fn authenticate_xades(
+        &self,
+        context: &ContextIdentifier,
+        signer: &Signer,
+    ) -> impl Future<Output = KsefResult<AuthTokens>> + Send {
+        let _ = (context, signer);
+        async {
+            Err(KsefError::Permanent {
+                remote: None,
+                detail: "this KSeF port does not support XAdES authentication".into(),
+            })
+        }
+    }
 
     /// `POST /auth/token/refresh`.
     fn refresh(

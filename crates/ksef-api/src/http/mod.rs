@@ -11,6 +11,8 @@ mod warning;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::DateTime;
+
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -34,6 +36,7 @@ use crate::port::{
 };
 use crate::secret::Secret;
 use crate::status::{InvoiceStatus, InvoicingMode, Page, PageRequest, SessionStatus};
+use crate::xades::{signed_auth_request, Signer};
 
 /// Header that asks KSeF for problem-details error bodies.
 const ERROR_FORMAT_HEADER: &str = "X-Error-Format";
@@ -227,6 +230,35 @@ impl HttpKsef {
         convert(Operation::SessionInvoices, dto)
     }
 
+    /// Polls an initiated authentication to success and redeems its tokens.
+    async fn complete_authentication(
+        &self,
+        op: Operation,
+        init: dto::AuthInitResponse,
+    ) -> KsefResult<AuthTokens> {
+        let reference =
+            ReferenceNumber::parse(&init.reference_number).map_err(|e| unexpected(op, e))?;
+        let auth_token = Secret::new(init.authentication_token.token);
+        self.wait_for_authentication(reference.as_str(), &auth_token)
+            .await?;
+        let request = self
+            .api(Method::POST, "auth/token/redeem")?
+            .bearer_auth(auth_token.expose());
+        let tokens: dto::TokensResponse =
+            self.json(Operation::Redeem, request)
+                .await
+                .map_err(|e| match e {
+                    // A lost redeem only wastes this authentication operation; a new flow with a fresh
+                    // challenge is independent of it, so for the caller this is simply worth retrying.
+                    KsefError::OutcomeUnknown { detail, .. } => KsefError::Transient {
+                        remote: None,
+                        detail,
+                    },
+                    other => other,
+                })?;
+        Ok(tokens.into())
+    }
+
     async fn wait_for_authentication(&self, reference: &str, token: &Secret) -> KsefResult<()> {
         for attempt in 0..self.config.auth_poll_attempts_max {
             if attempt > 0 {
@@ -346,27 +378,36 @@ impl Ksef for HttpKsef {
                 self.api(Method::POST, "auth/ksef-token")?.json(&body),
             )
             .await?;
-        let reference = ReferenceNumber::parse(&init.reference_number)
-            .map_err(|e| unexpected(Operation::InitTokenAuth, e))?;
-        let auth_token = Secret::new(init.authentication_token.token);
-        self.wait_for_authentication(reference.as_str(), &auth_token)
+        self.complete_authentication(Operation::InitTokenAuth, init)
+            .await
+    }
+
+    async fn authenticate_xades(
+        &self,
+        context: &ContextIdentifier,
+        signer: &Signer,
+    ) -> KsefResult<AuthTokens> {
+        let op = Operation::InitXadesAuth;
+        let challenge: dto::ChallengeResponse = self
+            .json(
+                Operation::Challenge,
+                self.api(Method::POST, "auth/challenge")?,
+            )
             .await?;
+        // KSeF's own clock dates the signature: the challenge is only valid near that instant anyway.
+        let signing_time = DateTime::from_timestamp_millis(challenge.timestamp_ms)
+            .ok_or_else(|| unexpected(Operation::Challenge, "timestampMs out of range"))?;
+        let document = signed_auth_request(&challenge.challenge, context, signer, signing_time)
+            .map_err(|e| KsefError::Permanent {
+                remote: None,
+                detail: e.to_string(),
+            })?;
         let request = self
-            .api(Method::POST, "auth/token/redeem")?
-            .bearer_auth(auth_token.expose());
-        let tokens: dto::TokensResponse =
-            self.json(Operation::Redeem, request)
-                .await
-                .map_err(|e| match e {
-                    // A lost redeem only wastes this authentication operation; a new flow with a fresh
-                    // challenge is independent of it, so for the caller this is simply worth retrying.
-                    KsefError::OutcomeUnknown { detail, .. } => KsefError::Transient {
-                        remote: None,
-                        detail,
-                    },
-                    other => other,
-                })?;
-        Ok(tokens.into())
+            .api(Method::POST, "auth/xades-signature")?
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(document);
+        let init: dto::AuthInitResponse = self.json(op, request).await?;
+        self.complete_authentication(op, init).await
     }
 
     async fn refresh(&self, refresh_token: &Secret) -> KsefResult<AccessToken> {
