@@ -10,6 +10,9 @@ fi
 
 # libxml2: the XSD validator backend (linked) and xmllint (the differential test's reference).
 apt_packages=(libxml2-dev libxml2-utils pkg-config)
+# xmlsec1: independent XAdES verifier (ksef-api/ksef-sim tests); curl, jq, openssl, xxd: the simulator's
+# curl + openssl guide (scripts/sim-curl-demo), run by a ksef-sim test.
+apt_packages+=(xmlsec1 curl jq openssl xxd)
 # Tauri 2 desktop shell (src-tauri): WebKitGTK, GTK, tray (ayatana appindicator), SVG icons,
 # D-Bus (keyring's Secret Service client), Xvfb/xauth/dbus-x11 to run the GUI headless in tests,
 # WebKitWebDriver for end-to-end tests, `file` for the deb bundler, ImageMagick for icons/screenshots.
