@@ -11,6 +11,8 @@ pub enum CrashPoint {
     AfterSendBeforeRecord,
     /// The invoice reference is recorded (state `sent`).
     AfterSendRecorded,
+    /// A batch session was opened and its parts uploaded; it is not closed yet.
+    AfterBatchUpload,
     /// A session close request was answered; the close is not recorded yet.
     AfterCloseSession,
     /// A status answer arrived; the verdict is not recorded yet.
@@ -21,10 +23,11 @@ pub enum CrashPoint {
 
 impl CrashPoint {
     /// Every crash point, for tests that crash at each in turn.
-    pub const ALL: [CrashPoint; 6] = [
+    pub const ALL: [CrashPoint; 7] = [
         CrashPoint::AfterOpenSession,
         CrashPoint::AfterSendBeforeRecord,
         CrashPoint::AfterSendRecorded,
+        CrashPoint::AfterBatchUpload,
         CrashPoint::AfterCloseSession,
         CrashPoint::AfterStatusBeforeRecord,
         CrashPoint::AfterUpoDownloadBeforeStore,

@@ -7,6 +7,7 @@
 //! the CLI. Every step follows claim (short transaction) → call KSeF (no transaction) → record
 //! (short fenced transaction), and every KSeF call first takes a permit from the persisted limiter.
 
+mod batch;
 mod hooks;
 pub mod poller;
 pub mod report;
@@ -43,6 +44,12 @@ pub struct RunnerConfig {
     pub owner: String,
     /// How long a claim stays ours; must exceed one send's worst-case duration.
     pub lease_ms: i64,
+    /// With at least this many invoices due, they go out in a batch session instead of online.
+    pub batch_threshold: usize,
+    /// Lease of invoices packed into a batch: covers upload, close and KSeF's processing.
+    pub batch_lease_ms: i64,
+    /// Batch packaging limits (invoices per session, part size).
+    pub batch_limits: ksef_api::batch::BatchLimits,
     /// Sends per tick at most.
     pub sends_per_tick_max: usize,
     /// Sent invoices polled per tick at most.
@@ -68,6 +75,9 @@ impl Default for RunnerConfig {
         RunnerConfig {
             owner: format!("runner-{}", std::process::id()),
             lease_ms: 120_000,
+            batch_threshold: 5,
+            batch_lease_ms: 30 * 60_000,
+            batch_limits: ksef_api::batch::BatchLimits::KSEF,
             sends_per_tick_max: 20,
             polls_per_tick_max: 500,
             upos_per_tick_max: 50,
@@ -250,6 +260,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         tick.wake_at(self.next_reconcile_at_ms);
         self.resolve_unknown(&mut tick).await?;
         self.send_ready(&mut tick).await?;
+        self.poll_batches(&mut tick).await?;
         self.poll_sent(&mut tick).await?;
         self.fetch_missing_upos(&mut tick).await?;
         self.close_idle_session(&mut tick).await?;

@@ -139,7 +139,9 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             tracing::info!(trace_id = %row.trace_id, invoice = claim.id.0,
                 to = ?plan.to, code = ?plan.code, "verdict recorded");
         }
-        if plan.to == Some(SubmissionState::Accepted) {
+        // Batch invoices get their receipts from the session UPO pages instead.
+        let batch = sessions::is_batch(&self.store, &row.ksef_session_ref.unwrap_or_default())?;
+        if plan.to == Some(SubmissionState::Accepted) && !batch {
             if let Some(link) = &status.upo_download {
                 let ksef = self.auth.ksef();
                 let result = ksef.download_presigned(&link.url).await;

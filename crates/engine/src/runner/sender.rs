@@ -18,8 +18,12 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     pub(super) async fn send_ready(&mut self, tick: &mut Tick) -> Result<(), RunnerError> {
         for _ in 0..self.config.sends_per_tick_max {
             let now_ms = self.clock.now_ms();
-            if work::ready_count(&self.store, self.company, now_ms)? == 0 {
+            let ready = work::ready_count(&self.store, self.company, now_ms)?;
+            if ready == 0 {
                 return Ok(());
+            }
+            if ready >= self.config.batch_threshold {
+                return self.send_batch(tick).await;
             }
             if !self.admitted(tick) || !self.ensure_session(tick).await? {
                 return Ok(());

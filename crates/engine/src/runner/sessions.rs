@@ -98,3 +98,65 @@ pub fn sessions_of_invoice(store: &Store, invoice: InvoiceId) -> Result<Vec<Stri
     let rows = stmt.query_map(params![invoice.0, SEND_INTENT_KIND], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// A closed batch session whose invoices still wait for KSeF's processing.
+pub const BATCH_PROCESSING: &str = "closing";
+
+/// Sets a session's local state (`open`, `closing`, `closed`, `failed`).
+pub fn set_state(
+    store: &Store,
+    reference: &str,
+    state: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    store.conn().execute(
+        "UPDATE ksef_sessions SET state = ?1,
+             closed_at = CASE WHEN ?1 IN ('closed', 'failed') THEN ?2 ELSE closed_at END
+         WHERE ref = ?3",
+        params![state, now_ms, reference],
+    )?;
+    Ok(())
+}
+
+/// Batch sessions we closed whose processing outcome is not recorded yet.
+pub fn processing_batches(store: &Store, company: CompanyId) -> Result<Vec<String>, StoreError> {
+    let mut stmt = store.conn().prepare(
+        "SELECT ref FROM ksef_sessions WHERE company_id = ?1 AND kind = 'batch' AND state = ?2
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![company.0, BATCH_PROCESSING], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Invoices still `sending` that were about to go out in session `reference`, with their fence.
+pub fn sending_in(
+    store: &Store,
+    reference: &str,
+) -> Result<Vec<crate::store::Claimed>, StoreError> {
+    let mut stmt = store.conn().prepare(
+        "SELECT DISTINCT i.id, i.fence FROM invoices i
+         JOIN attempts a ON a.invoice_id = i.id AND a.kind = ?1
+         JOIN ksef_sessions s ON s.id = a.session_id
+         WHERE s.ref = ?2 AND i.state = 'sending' ORDER BY i.id",
+    )?;
+    let rows = stmt.query_map(params![SEND_INTENT_KIND, reference], |r| {
+        Ok(crate::store::Claimed {
+            id: InvoiceId(r.get(0)?),
+            fence: crate::store::Fence(r.get(1)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether `reference` is a batch session (its receipts come as session UPO pages).
+pub fn is_batch(store: &Store, reference: &str) -> Result<bool, StoreError> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT 1 FROM ksef_sessions WHERE ref = ?1 AND kind = 'batch'",
+            [reference],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}

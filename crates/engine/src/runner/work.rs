@@ -127,3 +127,20 @@ pub fn pending_sends(store: &Store, company: CompanyId) -> Result<i64, StoreErro
         |r| r.get(0),
     )?)
 }
+
+/// Our accepted invoice with this KSeF number, if any.
+pub fn accepted_by_number(
+    store: &Store,
+    company: CompanyId,
+    ksef_number: &str,
+) -> Result<Option<InvoiceId>, StoreError> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT id FROM invoices WHERE company_id = ?1 AND state = 'accepted'
+               AND ksef_number = ?2",
+            params![company.0, ksef_number],
+            |r| Ok(InvoiceId(r.get(0)?)),
+        )
+        .optional()?)
+}

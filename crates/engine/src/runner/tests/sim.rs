@@ -84,6 +84,22 @@ fn invoice_number(bytes: &[u8]) -> String {
         .to_owned()
 }
 
+/// `count` copies of sample 1, each with its own invoice number (so none duplicates another).
+fn numbered_copies(count: usize) -> Vec<Vec<u8>> {
+    let text = String::from_utf8(sample("FA_3_Przyklad_1.xml")).unwrap();
+    let number = invoice_number(text.as_bytes());
+    (0..count)
+        .map(|i| {
+            text.replacen(
+                &format!("<P_2>{number}</P_2>"),
+                &format!("<P_2>BATCH/{i:05}</P_2>"),
+                1,
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
 struct Env {
     sim: Simulator,
     base: String,
@@ -366,4 +382,66 @@ async fn someone_elses_invoice_with_our_number_is_a_foreign_duplicate() {
         Some(poller::DUPLICATE_FOREIGN_CODE)
     );
     assert_eq!(env.sim.ledger().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn batch_of_fifty_is_accepted_with_upos_from_session_pages() {
+    let env = start_sim().await;
+    let (_dir, mut store, company) = temp_store();
+    let files = numbered_copies(50);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(r.store(), *id, bytes, &env.sim);
+    }
+    assert_eq!(env.sim.ledger().len(), 50);
+    assert_no_double_acceptance(&env.sim);
+    let stats = env.sim.stats();
+    assert_eq!(
+        stats.requests.get("invoiceSend"),
+        None,
+        "no online sends: {stats:?}"
+    );
+    assert_eq!(stats.rate_limited, 0);
+    // Receipts came from session UPO pages, not per-invoice API calls.
+    let pages_upo = r.store().upo(ids[0]).unwrap().unwrap();
+    let parsed = ksef_api::upo::Upo::parse(&pages_upo.xml).unwrap();
+    assert!(
+        parsed.documents.len() > 1,
+        "a session page confirms many invoices"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_after_batch_upload_converges_without_double_acceptance() {
+    let env = start_sim().await;
+    let (dir, mut store, company) = temp_store();
+    let files = numbered_copies(6);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let mut first =
+        runner(&env, store, company).with_hooks(CrashOnce::at(CrashPoint::AfterBatchUpload));
+    assert!(matches!(
+        drive(&mut first).await,
+        Err(RunnerError::Crash(InjectedCrash(
+            CrashPoint::AfterBatchUpload
+        )))
+    ));
+    drop(first);
+    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let mut second = runner(&env, store, company);
+    drive(&mut second).await.unwrap();
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(second.store(), *id, bytes, &env.sim);
+    }
+    assert_eq!(env.sim.ledger().len(), files.len());
+    assert_no_double_acceptance(&env.sim);
 }
