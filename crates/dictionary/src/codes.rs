@@ -95,9 +95,10 @@ pub const ENGINE_CODES: &[&str] = &[
     "engine.imported",
     "engine.accepted_without_number",
     "engine.hash_mismatch",
-    // The sending loop: unknown outcomes resolved by asking KSeF, 440 duplicates of our own
-    // earlier sending, invoices waiting for a person, KSeF unreachable for a while, and a crash
-    // injected by a test hook.
+    // The sending loop: unknown outcomes resolved by asking KSeF, an invoice a processed batch
+    // does not list, 440 duplicates of our own earlier sending, invoices waiting for a person,
+    // KSeF unreachable for a while, and a crash injected by a test hook.
+    "engine.batch_missing",
     "engine.resolved_received",
     "engine.resolved_not_received",
     "engine.duplicate_own",
