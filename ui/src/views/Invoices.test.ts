@@ -26,16 +26,28 @@ async function setup(hash = '#/invoices') {
 const lastQuery = (list: MockInstance<MockBackend['list_invoices']>) => list.mock.calls.at(-1)?.[0];
 
 describe('Invoices view', () => {
-  it('filters to rejected invoices with one click and puts the filter in the URL', async () => {
+  it('filters to rejected and invalid invoices with one click and puts the filter in the URL', async () => {
     const { list, backend } = await setup();
     const chip = screen.getByRole('button', { name: /Odrzucone/ });
     await fireEvent.click(chip);
-    await waitFor(() => expect(lastQuery(list)?.states).toEqual(['rejected']));
-    expect(location.hash).toBe('#/invoices?states=rejected');
+    // "Odrzucone" is everything that did not go through: KSeF's rejections and our own.
+    await waitFor(() => expect(lastQuery(list)?.states).toEqual(['rejected', 'invalid']));
+    expect(location.hash).toBe('#/invoices?states=rejected%2Cinvalid');
     expect(chip.getAttribute('aria-pressed')).toBe('true');
-    // The chip's count is the backend's count of rejected invoices, not a count of loaded rows.
-    const rejected = (await backend.list_invoices({ ...lastQuery(list)!, offset: 0, limit: 1 })).total;
-    expect(within(chip).getByText(new Intl.NumberFormat('pl-PL').format(rejected))).toBeTruthy();
+    // The chip's count is the backend's count of both states, not a count of loaded rows.
+    const total = async (state: 'rejected' | 'invalid') =>
+      (await backend.list_invoices({ ...lastQuery(list)!, states: [state], offset: 0, limit: 1 })).total;
+    const both = (await total('rejected')) + (await total('invalid'));
+    expect(within(chip).getByText(new Intl.NumberFormat('pl-PL').format(both))).toBeTruthy();
+  });
+
+  it('keeps a chip for invalid invoices alone', async () => {
+    const { list } = await setup();
+    const chip = screen.getByRole('button', { name: /Błędne/ });
+    await fireEvent.click(chip);
+    await waitFor(() => expect(lastQuery(list)?.states).toEqual(['invalid']));
+    expect(chip.getAttribute('aria-pressed')).toBe('true');
+    expect(screen.getByRole('button', { name: /Odrzucone/ }).getAttribute('aria-pressed')).toBe('false');
   });
 
   it('restores the previous filter on Back', async () => {
