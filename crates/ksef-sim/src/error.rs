@@ -92,7 +92,15 @@ impl ApiError {
 /// Description KSeF pairs with an exception code.
 pub fn code_description(code: u32) -> &'static str {
     match code {
+        9101 => "Nieprawidłowy dokument.",
+        9102 => "Brak podpisu.",
+        9103 => "Przekroczona liczba dozwolonych podpisów.",
+        9105 => "Nieprawidłowy podpis.",
         21111 => "Nieprawidłowe wyzwanie autoryzacyjne.",
+        21115 => "Nieprawidłowy certyfikat.",
+        21117 => "Nieprawidłowy identyfikator podmiotu dla wskazanego typu kontekstu.",
+        21217 => "Nieprawidłowe kodowanie znaków.",
+        21401 => "Dokument nie jest zgodny ze schemą (xsd).",
         21155 => "Przekroczono dozwoloną liczbę faktur w sesji.",
         21157 => "Nieprawidłowy rozmiar części pakietu.",
         21161 => "Przekroczono dozwoloną liczbę części pakietu.",

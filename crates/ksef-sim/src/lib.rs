@@ -20,6 +20,7 @@ pub mod server;
 pub mod state;
 pub mod upo;
 pub mod verify;
+pub mod xades;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Environment, FaultConfig, LimitsMode, ProvisionedToken, SimConfig};

@@ -43,6 +43,8 @@ pub enum AuthResult {
     Success,
     /// 450 bad token, with details.
     BadToken(String),
+    /// 415: the signer has no permissions in the context, with details.
+    NoPermissions(String),
 }
 
 /// One authentication operation (`/auth/{referenceNumber}`).
@@ -62,6 +64,9 @@ pub struct AuthOp {
     pub last_refresh: Option<DateTime<Utc>>,
     /// Validity of the refresh token, once redeemed.
     pub refresh_valid_until: Option<DateTime<Utc>>,
+    /// Authenticated with a XAdES signature rather than a KSeF token.
+    #[serde(default)]
+    pub xades: bool,
 }
 
 /// What a bearer token grants.

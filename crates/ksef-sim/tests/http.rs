@@ -3,6 +3,7 @@
 
 mod query;
 mod support;
+mod xades;
 
 use serde_json::{json, Value};
 use support::{

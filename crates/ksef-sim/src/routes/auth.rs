@@ -1,4 +1,4 @@
-//! Authentication with a KSeF token (§2.2): challenge, encrypted token, operation status, redeem, refresh.
+//! Authentication (§2.2): challenge, KSeF token or XAdES signature, operation status, redeem, refresh.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,6 +17,7 @@ use crate::state::{
     AuthOp, AuthResult, Challenge, IssuedToken, TokenKind, AUTH_TOKEN_VALIDITY_MINUTES,
     CHALLENGE_VALIDITY_MINUTES, REFRESH_TOKEN_VALIDITY_DAYS,
 };
+use crate::xades::{verify_auth_request, Identity};
 
 /// `POST /auth/challenge`.
 pub async fn challenge(
@@ -132,6 +133,76 @@ pub async fn ksef_token(
                 token_reference,
                 last_refresh: None,
                 refresh_valid_until: None,
+                xades: false,
+            },
+        );
+        Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"referenceNumber": reference,
+                "authenticationToken": {"token": token, "validUntil": rfc3339(valid_until)}})),
+        )
+            .into_response())
+    })
+}
+
+/// `POST /auth/xades-signature`: a document that fails verification answers 400 at once; a valid
+/// signature whose certificate names another NIP fails the operation with 415 (TE accepts self-signed
+/// certificates, §13, and the simulator grants a NIP identity its own context only).
+pub async fn xades_signature(
+    State(sim): State<Simulator>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request = verify_auth_request(&body).map_err(|e| ApiError::bad(e.code(), e.to_string()))?;
+    let (kind, context_nip) = request.context;
+    if kind != "Nip" {
+        return Err(ApiError::bad(
+            21117,
+            format!("Kontekst {kind} nie jest obsługiwany przez symulator."),
+        ));
+    }
+    sim.with_state(|state, now| {
+        let challenge = state
+            .challenges
+            .get_mut(&request.challenge)
+            .ok_or_else(|| ApiError::bad(21111, "Nieznane wyzwanie."))?;
+        let challenge_fresh = !challenge.used
+            && now - challenge.issued_at <= Duration::minutes(CHALLENGE_VALIDITY_MINUTES);
+        challenge.used = true;
+        let result = match &request.identity {
+            _ if !challenge_fresh => {
+                AuthResult::BadToken("Nieprawidłowe wyzwanie autoryzacyjne.".into())
+            }
+            Identity::Nip(nip) if *nip == context_nip => AuthResult::Success,
+            Identity::Nip(nip) => AuthResult::NoPermissions(format!(
+                "NIP {nip} nie ma uprawnień w kontekście {context_nip}."
+            )),
+            Identity::Pesel(_) => AuthResult::NoPermissions(format!(
+                "Osoba nie ma uprawnień w kontekście {context_nip}."
+            )),
+        };
+        let reference = state.new_reference(now, RefKind::Auth);
+        let valid_until = now + Duration::minutes(AUTH_TOKEN_VALIDITY_MINUTES);
+        let token = jwt_shaped(&mut state.rng, "OperationToken", &context_nip, valid_until);
+        state.tokens.insert(
+            token.clone(),
+            IssuedToken {
+                kind: TokenKind::Authentication,
+                auth_ref: reference.clone(),
+                context_nip: context_nip.clone(),
+                valid_until,
+            },
+        );
+        state.auth_ops.insert(
+            reference.clone(),
+            AuthOp {
+                started: now,
+                context_nip,
+                result,
+                redeemed: false,
+                token_reference: String::new(),
+                last_refresh: None,
+                refresh_valid_until: None,
+                xades: true,
             },
         );
         Ok((
@@ -165,11 +236,20 @@ pub async fn status(
                 AuthResult::BadToken(detail) => json!({"code": 450,
                     "description": "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu",
                     "details": [detail]}),
+                AuthResult::NoPermissions(detail) => json!({"code": 415,
+                    "description": "Uwierzytelnianie zakończone niepowodzeniem z powodu braku przypisanych uprawnień",
+                    "details": [detail]}),
             }
         };
+        let (method, info) = if op.xades {
+            ("QualifiedSignature", json!({"category": "XadesSignature",
+                "code": "certificate.selfsigned", "displayName": "Podpis XAdES (certyfikat testowy)"}))
+        } else {
+            ("Token", json!({"category": "Token", "code": "token.ksef", "displayName": "Token KSeF"}))
+        };
         let mut body = json!({
-            "startDate": rfc3339(op.started), "authenticationMethod": "Token",
-            "authenticationMethodInfo": {"category": "Token", "code": "token.ksef", "displayName": "Token KSeF"},
+            "startDate": rfc3339(op.started), "authenticationMethod": method,
+            "authenticationMethodInfo": info,
             "status": status, "isTokenRedeemed": op.redeemed,
         });
         if let Some(at) = op.last_refresh {

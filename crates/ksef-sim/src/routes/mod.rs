@@ -30,6 +30,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/security/public-key-certificates", get(keys::public_keys))
         .route("/auth/challenge", post(auth::challenge))
         .route("/auth/ksef-token", post(auth::ksef_token))
+        .route("/auth/xades-signature", post(auth::xades_signature))
         .route("/auth/token/redeem", post(auth::redeem))
         .route("/auth/token/refresh", post(auth::refresh))
         .route("/auth/sessions/current", delete(auth::revoke_current))
@@ -145,6 +146,7 @@ fn classify(method: &Method, template: &str) -> Group {
         // §7: the public per-IP limit covers the challenge and, per the spec, the other auth calls and keys.
         "/auth/challenge"
         | "/auth/ksef-token"
+        | "/auth/xades-signature"
         | "/auth/{referenceNumber}"
         | "/auth/token/redeem"
         | "/auth/token/refresh"
