@@ -264,8 +264,12 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         self.poll_sent(&mut tick).await?;
         self.fetch_missing_upos(&mut tick).await?;
         self.close_idle_session(&mut tick).await?;
+        // Work already due but held back (limiter, breaker) registered its own wake-up; only
+        // future due times are added here, or a blocked queue would spin.
         if let Some(due) = work::next_due_ms(&self.store, self.company)? {
-            tick.wake_at(due);
+            if due > self.clock.now_ms() {
+                tick.wake_at(due);
+            }
         }
         let idle = work::open_work(&self.store, self.company)? == 0 && self.online.is_none();
         let now_ms = self.clock.now_ms();

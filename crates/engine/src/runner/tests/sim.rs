@@ -107,14 +107,20 @@ struct Env {
 }
 
 async fn start_sim() -> Env {
+    start_sim_with(|_| {}).await
+}
+
+/// A simulator whose configuration `adjust` may change (limits, faults).
+async fn start_sim_with(adjust: impl FnOnce(&mut SimConfig)) -> Env {
     let clock = TestClock::new();
-    let config = SimConfig {
+    let mut config = SimConfig {
         seed: 7,
         tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
         limits: LimitsMode::Table(RateTable::production()),
         processing_ms: 2_000,
         ..SimConfig::default()
     };
+    adjust(&mut config);
     let sim = Simulator::new(config, Arc::new(clock.clone())).unwrap();
     let (base, _server) = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     Env { sim, base, clock }
@@ -145,8 +151,10 @@ fn runner(env: &Env, store: Store, company: CompanyId) -> Runner<HttpKsef, TestC
 
 /// Ticks (advancing paused time to each wake-up) until idle or a crash.
 async fn drive<H: Hooks>(r: &mut Runner<HttpKsef, TestClock, H>) -> Result<(), RunnerError> {
+    let mut last = Vec::new();
     for _ in 0..TICKS_MAX {
         let outcome = r.tick().await?;
+        last.push((r.clock.now_ms(), outcome));
         if outcome.idle {
             return Ok(());
         }
@@ -154,7 +162,13 @@ async fn drive<H: Hooks>(r: &mut Runner<HttpKsef, TestClock, H>) -> Result<(), R
         let wait = u64::try_from(outcome.next_wake_at_ms - now).unwrap_or(0);
         tokio::time::advance(Duration::from_millis(wait.max(1))).await;
     }
-    panic!("runner did not become idle in {TICKS_MAX} ticks");
+    let rows = report::status_rows(r.store()).unwrap();
+    let events: Vec<_> = rows
+        .iter()
+        .map(|row| r.store().event_history(row.id).unwrap())
+        .collect();
+    let tail = &last[last.len().saturating_sub(5)..];
+    panic!("runner did not become idle in {TICKS_MAX} ticks: {tail:?} {rows:#?} {events:#?}");
 }
 
 /// Every ledger hash appears once: nothing was accepted twice.
@@ -444,4 +458,79 @@ async fn crash_after_batch_upload_converges_without_double_acceptance() {
     }
     assert_eq!(env.sim.ledger().len(), files.len());
     assert_no_double_acceptance(&env.sim);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_is_honoured_and_everything_still_converges() {
+    // KSeF is stricter than the limiter's table: one send per second.
+    let env = start_sim_with(|c| {
+        let mut table = RateTable::production();
+        table.invoice_send.per_second = 1;
+        c.limits = LimitsMode::Table(table);
+    })
+    .await;
+    let (_dir, mut store, company) = temp_store();
+    let files = numbered_copies(3);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    assert!(env.sim.stats().rate_limited >= 1, "the test provoked a 429");
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(r.store(), *id, bytes, &env.sim);
+    }
+    // The 429 was recorded as a penalty on the group, and the invoice it hit was requeued for
+    // later with KSeF's code, not failed.
+    let penalised: i64 = r
+        .store()
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM limiter_penalties WHERE grp = 'invoiceSend'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(penalised, 1);
+    let requeued = ids.iter().any(|id| {
+        r.store()
+            .event_history(*id)
+            .unwrap()
+            .iter()
+            .any(|e| e.to_state == SubmissionState::Queued && e.code.is_some())
+    });
+    assert!(requeued);
+    assert_no_double_acceptance(&env.sim);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropped_responses_are_resolved_by_asking_without_resending() {
+    // A third of protected calls commit their effect and then drop the connection.
+    let env = start_sim_with(|c| {
+        c.faults.drop_response = 0.3;
+        c.seed = 21;
+    })
+    .await;
+    let (_dir, mut store, company) = temp_store();
+    let files = numbered_copies(4);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    assert!(
+        env.sim.stats().faults_injected > 0,
+        "the test injected faults"
+    );
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(r.store(), *id, bytes, &env.sim);
+    }
+    assert_eq!(env.sim.ledger().len(), files.len());
+    assert_no_double_acceptance(&env.sim);
+    let sends = env.sim.stats().requests.get("invoiceSend").copied();
+    assert_eq!(sends, Some(files.len() as u64), "no invoice was sent twice");
 }
