@@ -13,8 +13,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use desk_api::types::FilesDropped;
 use desk_api::{DeskApi, DeskOptions, KeyringStore};
-use tauri::{Manager, Runtime, WindowEvent};
+use desk_api::{DeskEvent, EventSink};
+use tauri::{DragDropEvent, Manager, Runtime, WindowEvent};
 
 /// Environment variable that overrides the data folder (tests, portable installs).
 pub const DATA_DIR_ENV: &str = "KSEF_DESK_DATA_DIR";
@@ -105,14 +107,19 @@ pub fn run() -> anyhow::Result<()> {
             background::start(handle, desk);
             Ok(())
         })
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // Close hides to the tray; sending goes on. Quit is in the tray menu.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == MAIN_WINDOW {
-                    let _ = window.hide();
-                    api.prevent_close();
-                }
+            WindowEvent::CloseRequested { api, .. } if window.label() == MAIN_WINDOW => {
+                let _ = window.hide();
+                api.prevent_close();
             }
+            // Files dropped on the window go to the UI, which starts the import.
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
+                let paths = paths.iter().map(|p| p.display().to_string()).collect();
+                let dropped = DeskEvent::FilesDropped(FilesDropped { paths });
+                sink::TauriSink::new(window.app_handle().clone()).emit(dropped);
+            }
+            _ => {}
         })
         .run(tauri::generate_context!())
         .context("KSeF Desk could not start")
