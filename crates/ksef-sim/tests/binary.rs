@@ -65,3 +65,76 @@ fn binary_refuses_a_probability_outside_zero_to_one() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--fault-5xx"));
 }
+
+/// The curl + openssl guide (`docs/ksef-sim-curl.md`) runs as `scripts/sim-curl-demo`: it must keep
+/// working against the real binary, or the guide has rotted.
+#[test]
+fn the_curl_guide_script_sends_an_invoice_and_verifies_its_upo() {
+    for tool in ["bash", "curl", "jq", "openssl", "xxd", "base64"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "{tool} is required by scripts/sim-curl-demo (scripts/deps.sh installs it)"
+        );
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_ksef-sim"))
+        .args([
+            "--token",
+            "5265877635:TESTTOKEN",
+            "--limits",
+            "off",
+            "--processing-ms",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut child = Child(child);
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut base = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut base)
+        .expect("first line");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sample = root.join("../shared/ksef/samples/fa3-valid/FA_3_Przyklad_1.xml");
+    let output = Command::new("bash")
+        .arg(root.join("scripts/sim-curl-demo"))
+        .args([base.trim(), "5265877635", "TESTTOKEN"])
+        .arg(&sample)
+        .output()
+        .expect("script runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "script failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The sample's seller NIP opens its KSeF number; the UPO hash was checked by the script itself.
+    assert!(stdout.contains("KSeF number: 9999999999-"), "{stdout}");
+    assert!(stdout.contains("UPO verified:"), "{stdout}");
+    assert!(stdout.contains("closed"), "{stdout}");
+
+    // Every step of the guide is the script's text verbatim, so testing the script tests the guide.
+    let guide = std::fs::read_to_string(root.join("docs/ksef-sim-curl.md")).expect("guide");
+    let script = std::fs::read_to_string(root.join("scripts/sim-curl-demo")).expect("script");
+    let steps = guide
+        .split_once("## 1.")
+        .and_then(|(_, rest)| rest.split_once("## Other"))
+        .map(|(steps, _)| steps)
+        .expect("numbered steps");
+    let blocks: Vec<&str> = steps
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|b| b.split_once("```").map(|(code, _)| code))
+        .collect();
+    assert_eq!(blocks.len(), 10, "one command block per step");
+    for block in blocks {
+        assert!(
+            script.contains(block),
+            "guide step not in the script:\n{block}"
+        );
+    }
+}
