@@ -8,8 +8,10 @@ use ksef_api::{FormCode, Ksef, LimitGroup};
 use super::{
     sessions, utc_to_ms, work, CrashPoint, Hooks, OnlineSession, Runner, RunnerError, Tick,
 };
+use crate::backoff::{BreakerState, ATTEMPTS_EXHAUSTED_CODE};
 use crate::clock::Clock;
 use crate::outcome::{self, Context, SessionAdvice};
+use crate::state::SubmissionState;
 use crate::store::{AttemptRecord, Claimed};
 
 impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
@@ -154,7 +156,18 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             attempts_done: u32::try_from(row.attempts).unwrap_or(u32::MAX),
             policy: self.config.retry,
         };
-        let plan = outcome::after_send(&result, &session, ctx, &mut self.rng);
+        let mut plan = outcome::after_send(&result, &session, ctx, &mut self.rng);
+        self.observe(LimitGroup::InvoiceSend, result.as_ref().err())
+            .await?;
+        if plan.code.as_deref() == Some(ATTEMPTS_EXHAUSTED_CODE)
+            && self.breaker.status().state != BreakerState::Closed
+        {
+            // A global outage is nobody's fault: the invoice waits for KSeF instead of being
+            // handed to a person.
+            plan.to = Some(SubmissionState::Queued);
+            plan.code = Some(super::UNAVAILABLE_CODE.to_owned());
+            plan.next_at_ms = Some(finished_at.saturating_add(self.config.retry.delay_ms_max));
+        }
         self.record_plan(claim, &plan)?;
         tracing::info!(trace_id = %row.trace_id, invoice = claim.id.0,
             to = ?plan.to, code = ?plan.code, "send recorded");
@@ -162,8 +175,6 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         if plan.session == SessionAdvice::Reopen {
             self.online = None;
         }
-        self.observe(LimitGroup::InvoiceSend, result.as_ref().err())
-            .await?;
         Ok(())
     }
 

@@ -534,3 +534,77 @@ async fn dropped_responses_are_resolved_by_asking_without_resending() {
     let sends = env.sim.stats().requests.get("invoiceSend").copied();
     assert_eq!(sends, Some(files.len() as u64), "no invoice was sent twice");
 }
+
+/// `POST /_sim/faults` on the simulator's admin API, over a bare HTTP/1.1 connection.
+async fn sim_admin(base: &str, body: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /_sim/faults HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outage_opens_the_breaker_persists_since_when_and_resumes_without_errors() {
+    let env = start_sim().await;
+    let (_dir, mut store, company) = temp_store();
+    let files = numbered_copies(2);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let outage_ms = 10 * 60_000;
+    sim_admin(
+        &env.base,
+        &format!(r#"{{"outage": {{"mode": "503", "durationMs": {outage_ms}}}}}"#),
+    )
+    .await;
+    let started = env.clock.now_ms();
+    let mut r = runner(&env, store, company);
+    // Half-way through the outage: KSeF is known to be down, since about when it started.
+    while env.clock.now_ms() < started + outage_ms / 2 {
+        let outcome = r.tick().await.unwrap();
+        assert!(!outcome.idle);
+        let wait = (outcome.next_wake_at_ms - env.clock.now_ms()).max(1);
+        tokio::time::advance(Duration::from_millis(wait as u64)).await;
+    }
+    let since = ksef_unavailable_since_ms(r.store())
+        .unwrap()
+        .expect("outage persisted");
+    assert!(
+        since >= started && since < started + outage_ms / 2,
+        "{since}"
+    );
+    for id in &ids {
+        assert_eq!(
+            r.store().invoice(*id).unwrap().state,
+            SubmissionState::Queued
+        );
+    }
+    // After it: automatic resume, everything accepted, nobody was pushed into an error state.
+    drive(&mut r).await.unwrap();
+    assert_eq!(ksef_unavailable_since_ms(r.store()).unwrap(), None);
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(r.store(), *id, bytes, &env.sim);
+        let events = r.store().event_history(*id).unwrap();
+        assert!(
+            events.iter().all(|e| !matches!(
+                e.to_state,
+                SubmissionState::NeedsAttention | SubmissionState::Rejected
+            )),
+            "{events:?}"
+        );
+    }
+}
