@@ -143,8 +143,20 @@ export function appPids(dataDir) {
   return pids;
 }
 
-/** Ends the WebDriver session and waits until the app process is gone. */
+/** Whether `pid` has ended: gone, or a zombie (which has already closed its files and its D-Bus
+ *  connection). Reading /proc/PID/exe alone is not enough: it fails early in a process's exit. */
+function ended(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Ends the WebDriver session and waits until the app process has ended. */
 export async function closeApp(browser, dataDir) {
+  const pids = appPids(dataDir);
   await browser.deleteSession();
-  await waitFor('the app process to exit', () => appPids(dataDir).length === 0, 15_000);
+  await waitFor('the app process to exit', () => pids.every(ended) && appPids(dataDir).length === 0, 15_000);
 }

@@ -66,7 +66,9 @@ export async function waitSettled(browser, expected) {
       const inFlight = (c.queued ?? 0) + (c.sending ?? 0) + (c.sent ?? 0);
       // The rejected chip already counts the invalid ones.
       const final = (c.accepted ?? 0) + (c.rejected ?? 0) + (c.conflict ?? 0) + (c.needs_attention ?? 0);
-      return inFlight === 0 && final === expected ? c : null;
+      if (inFlight === 0 && final === expected) return c;
+      // Thrown, not returned: a timeout then reports where the invoices were stuck.
+      throw new Error(`chip counts ${JSON.stringify(c)}`);
     },
     SETTLE_MS,
   );
