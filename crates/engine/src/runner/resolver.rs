@@ -3,6 +3,7 @@
 //! SHA-256 of our exact bytes. Only when every such session provably lacks it is it queued again.
 //! Reconciliation also closes sessions a crashed runner left open.
 
+use base64::Engine as _;
 use ksef_api::{Ksef, Sha256B64};
 
 use super::{sessions, work, Hooks, Runner, RunnerError, Tick};
@@ -14,6 +15,10 @@ use crate::store::InvoiceId;
 pub const RESOLVED_RECEIVED_CODE: &str = "engine.resolved_received";
 /// Unknown outcome resolved: KSeF provably does not have the invoice; it is queued again.
 pub const RESOLVED_NOT_RECEIVED_CODE: &str = "engine.resolved_not_received";
+/// Alert code of an invoice KSeF lists in one of our sessions that matches none of ours.
+pub const ORPHAN_CODE: &str = "engine.orphan";
+/// How far back reconciliation looks for orphans in our closed sessions.
+const ORPHAN_LOOKBACK_MS: i64 = 24 * 3_600_000;
 /// Resolutions attempted per tick at most.
 const RESOLUTIONS_PER_TICK_MAX: usize = 50;
 
@@ -106,6 +111,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             self.close_session(&open.reference, tick).await?;
         }
         let now_ms = self.clock.now_ms();
+        self.find_orphans(tick).await?;
         let waiting = work::awaiting_person(&self.store, self.company)?;
         for (id, code) in waiting {
             self.store.raise_alert(
@@ -115,6 +121,41 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 "this invoice needs a decision",
                 now_ms,
             )?;
+        }
+        Ok(())
+    }
+
+    /// Raises an alert for every invoice KSeF lists in our recent closed sessions whose bytes
+    /// match none of our invoices: something (or someone) sent it outside our records.
+    async fn find_orphans(&mut self, tick: &mut Tick) -> Result<(), RunnerError> {
+        let since = self.clock.now_ms().saturating_sub(ORPHAN_LOOKBACK_MS);
+        for session in sessions::closed_since(&self.store, self.company, since)? {
+            if !self.admitted(tick) {
+                return Ok(());
+            }
+            let Some(listed) = self.list_session(&session, tick).await? else {
+                return Ok(());
+            };
+            for item in listed.values() {
+                let Ok(raw) =
+                    base64::engine::general_purpose::STANDARD.decode(item.invoice_hash.as_str())
+                else {
+                    continue;
+                };
+                if !work::has_content(&self.store, self.company, &hex::encode(raw))? {
+                    let message = format!(
+                        "KSeF lists invoice {} in session {session}, but it matches none of ours",
+                        item.invoice_ref
+                    );
+                    self.store.raise_alert(
+                        "orphan",
+                        None,
+                        ORPHAN_CODE,
+                        &message,
+                        self.clock.now_ms(),
+                    )?;
+                }
+            }
         }
         Ok(())
     }

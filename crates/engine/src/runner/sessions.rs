@@ -160,3 +160,17 @@ pub fn is_batch(store: &Store, reference: &str) -> Result<bool, StoreError> {
         .optional()?
         .is_some())
 }
+
+/// Our sessions opened since `since_ms` that are closed (their lists are complete).
+pub fn closed_since(
+    store: &Store,
+    company: CompanyId,
+    since_ms: i64,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = store.conn().prepare(
+        "SELECT ref FROM ksef_sessions WHERE company_id = ?1 AND state = 'closed'
+           AND opened_at >= ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![company.0, since_ms], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -144,3 +144,20 @@ pub fn accepted_by_number(
         )
         .optional()?)
 }
+
+/// Whether `company` has an invoice whose exact bytes hash to `sha256_hex`.
+pub fn has_content(
+    store: &Store,
+    company: CompanyId,
+    sha256_hex: &str,
+) -> Result<bool, StoreError> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT 1 FROM invoices WHERE company_id = ?1 AND sha256 = ?2 LIMIT 1",
+            params![company.0, sha256_hex],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}

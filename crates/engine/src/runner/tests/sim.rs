@@ -608,3 +608,42 @@ async fn an_outage_opens_the_breaker_persists_since_when_and_resumes_without_err
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn reconciliation_alerts_on_invoices_in_our_sessions_that_match_none_of_ours() {
+    let env = start_sim().await;
+    let (_dir_a, mut store_a, company_a) = temp_store();
+    insert_queued(
+        &mut store_a,
+        company_a,
+        "1",
+        &sample("FA_3_Przyklad_1.xml"),
+        env.clock.now_ms(),
+    );
+    let mut a = runner(&env, store_a, company_a);
+    drive(&mut a).await.unwrap();
+    a.reconcile_now().await.unwrap();
+    let orphan_alerts = |store: &Store| {
+        store
+            .open_alerts()
+            .unwrap()
+            .into_iter()
+            .filter(|al| al.code == resolver::ORPHAN_CODE)
+            .count()
+    };
+    assert_eq!(orphan_alerts(a.store()), 0, "our own invoice is no orphan");
+
+    // A second database that believes it owns the same session, but has no such invoice.
+    let reference: String = a
+        .store()
+        .conn()
+        .query_row("SELECT ref FROM ksef_sessions", [], |row| row.get(0))
+        .unwrap();
+    let (_dir_b, store_b, company_b) = temp_store();
+    let now = env.clock.now_ms();
+    sessions::insert_session(&store_b, company_b, &reference, "online", None, now).unwrap();
+    sessions::mark_closed(&store_b, &reference, now).unwrap();
+    let mut b = runner(&env, store_b, company_b);
+    b.reconcile_now().await.unwrap();
+    assert_eq!(orphan_alerts(b.store()), 1);
+}
