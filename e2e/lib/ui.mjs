@@ -109,3 +109,11 @@ export async function openFirstRow(browser, states) {
   await waitFor('the detail panel', async () => states.includes(await detail.getAttribute('data-state')));
   return detail;
 }
+
+/** Dismisses the notices in the corner so they do not cover a screenshot. */
+export async function dismissToasts(browser) {
+  await browser.execute(() => {
+    for (const button of document.querySelectorAll('.toasts .toast button')) button.click();
+  });
+  await waitFor('the notices to close', async () => browser.execute(() => !document.querySelector('.toasts .toast')));
+}

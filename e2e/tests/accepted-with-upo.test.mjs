@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeApp, freshDataDir, go, screenshot, startDriver } from '../lib/app.mjs';
-import { DEMO_INVOICES, filterByChip, generateFirstDemo, openFirstRow, waitSettled } from '../lib/ui.mjs';
+import {
+  DEMO_INVOICES,
+  dismissToasts,
+  filterByChip,
+  generateFirstDemo,
+  openFirstRow,
+  waitSettled,
+} from '../lib/ui.mjs';
 
 /** KSeF numbers: seller NIP, date, 12 hex digits, 2 hex check digits (KSEF-API.md §9). */
 const KSEF_NUMBER = /^\d{10}-\d{8}-[0-9A-F]{12}-[0-9A-F]{2}$/;
@@ -37,6 +44,7 @@ test('demo invoices reach accepted and the detail panel shows the UPO', async ()
 
   const counts = await waitSettled(browser, DEMO_INVOICES);
   assert.ok(counts.accepted > 0, `some demo invoices are valid and accepted: ${JSON.stringify(counts)}`);
+  await dismissToasts(browser);
   await screenshot(browser, 'invoices');
 
   await filterByChip(browser, 'accepted', ['accepted']);
@@ -53,6 +61,7 @@ test('demo invoices reach accepted and the detail panel shows the UPO', async ()
   assert.doesNotMatch(await verified.getAttribute('class'), /\bbad\b/);
   // The stored receipt's SHA-256 is shown under the badge.
   assert.match((await (await upo.$('.hash')).getText()).trim(), /^[0-9a-fA-F]{64}$/);
+  await dismissToasts(browser);
   await screenshot(browser, 'invoice-detail-upo');
 
   await go(browser, '#/dashboard');

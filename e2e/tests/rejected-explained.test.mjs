@@ -4,10 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeApp, freshDataDir, screenshot, startDriver } from '../lib/app.mjs';
+import { closeApp, freshDataDir, go, screenshot, startDriver } from '../lib/app.mjs';
 import {
   DEMO_INVOICES,
   chipCount,
+  dismissToasts,
   filterByChip,
   generateFirstDemo,
   generateMoreDemo,
@@ -40,6 +41,8 @@ test('a failed invoice is under the Rejected chip with its dictionary explanatio
     await generateMoreDemo(browser);
     await waitImported(browser, DEMO_INVOICES * (batch + 1));
   }
+  await dismissToasts(browser);
+  await screenshot(browser, 'invoices-imported');
   const failed = await chipCount(browser, 'rejected');
   assert.ok(failed > 0, 'the demo batches contain a broken invoice');
 
@@ -56,5 +59,10 @@ test('a failed invoice is under the Rejected chip with its dictionary explanatio
   assert.ok(title.length > 0 && title !== code, `a dictionary title for ${code}, not the raw code`);
   // "Co zrobić: …" with something after the label.
   assert.match(action, /^[^:]+:\s*\S/);
+  await dismissToasts(browser);
   await screenshot(browser, 'rejected-explained');
+
+  await go(browser, '#/dashboard');
+  await (await browser.$('[data-testid="dash-ksef"]')).waitForExist({ timeout: 10_000 });
+  await screenshot(browser, 'dashboard-imported');
 });
