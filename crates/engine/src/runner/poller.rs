@@ -269,7 +269,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             self.store.raise_alert(
                 "upo_mismatch",
                 Some(id),
-                "engine.upo_mismatch",
+                "engine.upo_hash_mismatch",
                 "the UPO KSeF returned does not confirm this invoice",
                 self.clock.now_ms(),
             )?;
