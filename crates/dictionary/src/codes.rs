@@ -99,6 +99,7 @@ pub const ENGINE_CODES: &[&str] = &[
     // does not list, 440 duplicates of our own earlier sending, invoices waiting for a person,
     // KSeF unreachable for a while, and a crash injected by a test hook.
     "engine.batch_missing",
+    "engine.orphan",
     "engine.resolved_received",
     "engine.resolved_not_received",
     "engine.duplicate_own",
