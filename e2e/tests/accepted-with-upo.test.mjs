@@ -59,10 +59,12 @@ test('demo invoices reach accepted and the detail panel shows the UPO', async ()
   const verified = await upo.$('.verified');
   assert.equal(await verified.isExisting(), true, 'the UPO section shows its verification badge');
   assert.doesNotMatch(await verified.getAttribute('class'), /\bbad\b/);
-  // The stored receipt's SHA-256 is shown under the badge.
-  assert.match((await (await upo.$('.hash')).getText()).trim(), /^[0-9a-fA-F]{64}$/);
+  await upo.scrollIntoView();
   await dismissToasts(browser);
   await screenshot(browser, 'invoice-detail-upo');
+  // The stored receipt's SHA-256 is shown under the badge.
+  const hash = await upo.$('.hash');
+  assert.match((await hash.getProperty('textContent')).trim(), /^[0-9a-fA-F]{64}$/);
 
   await go(browser, '#/dashboard');
   await (await browser.$('[data-testid="dash-ksef"]')).waitForExist({ timeout: 10_000 });
