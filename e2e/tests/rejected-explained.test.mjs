@@ -51,7 +51,8 @@ test('a failed invoice is under the Rejected chip with its dictionary explanatio
   assert.equal(await listTotal(browser), failed, 'the filtered list has as many invoices as the chip says');
 
   const detail = await openFirstRow(browser, FAILED);
-  const explained = await detail.$('.explain[data-known="true"]');
+  // The error itself (not a warning such as a skipped schema check), explained by the dictionary.
+  const explained = await detail.$('.explain.tone-error[data-known="true"]');
   await explained.waitForExist({ timeout: 10_000 });
   const code = await explained.getAttribute('data-code');
   const title = (await (await explained.$('.title')).getText()).trim();
