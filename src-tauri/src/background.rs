@@ -1,4 +1,6 @@
-//! The shell's background thread: starts the Sandbox when it is active, then every few seconds
+//! The shell's background thread: starts sending for the active company (the Sandbox's
+//! simulator first when it is active; desk-api's runner then follows company switches and
+//! pushes `invoices_changed`/`engine_status` itself), then every few seconds
 //! forwards the engine status (tray tooltip + `engine_status` event, only when it changed) and
 //! shows due desktop notifications (grouped and throttled by desk-api) with notify-rust.
 
@@ -19,8 +21,9 @@ pub fn start<R: Runtime>(app: AppHandle<R>, desk: Arc<DeskApi>) {
     let spawned = std::thread::Builder::new()
         .name("ksef-desk-status".to_owned())
         .spawn(move || {
-            // A failing Sandbox is shown by its state (unavailable) and by "test connection".
-            let _ = desk.start_sandbox_if_active();
+            // A runner that cannot start (no token, a failing Sandbox) is shown by KSeF's state
+            // (unavailable) and explained by "test connection"; a company switch retries.
+            let _ = desk.start_sending();
             let sink = TauriSink::new(app.clone());
             let mut last = None;
             loop {

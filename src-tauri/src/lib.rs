@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use desk_api::types::FilesDropped;
 use desk_api::{DeskApi, DeskOptions, KeyringStore};
 use desk_api::{DeskEvent, EventSink};
-use tauri::{DragDropEvent, Manager, Runtime, WindowEvent};
+use tauri::{DragDropEvent, Manager, RunEvent, Runtime, WindowEvent};
 
 /// Environment variable that overrides the data folder (tests, portable installs).
 pub const DATA_DIR_ENV: &str = "KSEF_DESK_DATA_DIR";
@@ -121,6 +121,15 @@ pub fn run() -> anyhow::Result<()> {
             }
             _ => {}
         })
-        .run(tauri::generate_context!())
-        .context("KSeF Desk could not start")
+        .build(tauri::generate_context!())
+        .context("KSeF Desk could not start")?
+        .run(|app, event| {
+            // Quit: let the runner finish its tick so no request is left half-recorded.
+            if let RunEvent::Exit = event {
+                if let Some(desk) = app.try_state::<Arc<DeskApi>>() {
+                    let _ = desk.stop_sending();
+                }
+            }
+        });
+    Ok(())
 }

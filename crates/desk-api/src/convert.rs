@@ -6,8 +6,9 @@ use engine::store::{EventRow, InvoiceSummaryRow};
 
 use crate::error::DeskError;
 use crate::types::{
-    DictEntry, DictSource, DictText, EventActor, Finding, FindingSeverity, ImportItem,
-    ImportOutcome, ImportSummary, InvoiceEvent, InvoiceRow, InvoiceState,
+    Alert, AlertKind, Attempt, DictEntry, DictSource, DictText, EventActor, Finding,
+    FindingSeverity, ImportItem, ImportOutcome, ImportSummary, InvoiceEvent, InvoiceRow,
+    InvoiceState,
 };
 
 /// Engine state → UI state (same vocabulary, two types so the wire contract is owned here).
@@ -146,6 +147,39 @@ fn text(e: &dictionary::Entry<'_>) -> DictText {
         title: e.title.to_owned(),
         explanation: e.explanation.to_owned(),
         action: e.action.to_owned(),
+    }
+}
+
+/// One recorded call to KSeF.
+pub fn attempt_out(a: engine::store::AttemptRow) -> Attempt {
+    Attempt {
+        kind: a.kind,
+        started_at: a.started_at,
+        finished_at: Some(a.finished_at),
+        outcome: a.outcome,
+        error_code: a.error_code,
+        request_id: a.request_id,
+    }
+}
+
+/// One alert. The engine's alert families map onto the UI's kinds; a family this build does
+/// not know shows as `stuck` (it needs a look either way) with its code intact.
+pub fn alert_out(a: &engine::store::Alert) -> Alert {
+    let kind = match a.kind.as_str() {
+        engine::runner::UNAVAILABLE_ALERT => AlertKind::Outage,
+        "needs_attention" => AlertKind::TerminalFailure,
+        "conflict" => AlertKind::Conflict,
+        "upo_missing" | "upo_mismatch" => AlertKind::UpoMissing,
+        _ => AlertKind::Stuck,
+    };
+    Alert {
+        id: a.id.0,
+        kind,
+        code: a.code.clone(),
+        invoice_id: a.invoice.map(|i| i.0),
+        message: Some(a.message.clone()),
+        raised_at: a.raised_at,
+        resolved_at: a.resolved_at,
     }
 }
 

@@ -18,6 +18,10 @@ pub const SANDBOX_TOKEN: &str = "sandbox-local-token";
 /// What the store records as the Sandbox's base URL; the real one is known once it runs.
 pub const SANDBOX_BASE_URL: &str = "in-process";
 
+/// How long the Sandbox takes to process an invoice, session or sign-in: short, so demo
+/// invoices reach `accepted` with their UPO within seconds, yet the in-progress states show.
+pub const SANDBOX_PROCESSING_MS: u64 = 200;
+
 /// A running simulator; dropping it stops the server.
 pub struct Sandbox {
     base_url: String,
@@ -39,6 +43,7 @@ impl Sandbox {
                 token: SANDBOX_TOKEN.to_owned(),
             }],
             schemas_dir,
+            processing_ms: SANDBOX_PROCESSING_MS,
             ..SimConfig::default()
         };
         let failed = |e: ksef_sim::SimError| {

@@ -160,7 +160,7 @@ impl DeskApi {
         })
     }
 
-    /// `set_active_company`.
+    /// `set_active_company`; a running sender moves to the new company.
     pub fn set_active_company(&self, id: i64) -> DeskResult<()> {
         let mut s = lock(&self.settings)?;
         if !s.companies.contains(&id) {
@@ -173,7 +173,8 @@ impl DeskApi {
         next.active_company = Some(id);
         settings::save(&self.data_dir, &next)?;
         *s = next;
-        Ok(())
+        drop(s);
+        self.follow_active_company()
     }
 
     /// The active company.
@@ -202,15 +203,6 @@ impl DeskApi {
         let url = started.base_url().to_owned();
         *sandbox = Some(started);
         Ok(url)
-    }
-
-    /// Starts the Sandbox simulator when the active company is the Sandbox (the shell calls this
-    /// once at start-up, off the UI thread).
-    pub fn start_sandbox_if_active(&self) -> DeskResult<()> {
-        if self.active()?.environment == Environment::Sandbox {
-            self.ensure_sandbox()?;
-        }
-        Ok(())
     }
 
     /// Whether the Sandbox simulator is running.

@@ -1,6 +1,8 @@
 //! "Test connection": authenticate with the company's KSeF token end to end (challenge →
 //! encrypted token → status → access token), against the Sandbox simulator or real KSeF.
 
+use std::time::Duration;
+
 use ksef_api::auth::{AuthPolicy, AuthState};
 use ksef_api::http::{HttpConfig, HttpKsef};
 use ksef_api::{ContextIdentifier, Nip, Secret};
@@ -10,6 +12,17 @@ use super::{lock, DeskApi};
 use crate::error::{codes, DeskError, DeskResult};
 use crate::sandbox::SANDBOX_TOKEN;
 use crate::types::{ConnectionTest, Environment, KsefAvailability, KsefStatus};
+
+/// How often sign-in status is polled against the Sandbox simulator.
+const SANDBOX_AUTH_POLL: Duration = Duration::from_millis(100);
+
+/// A company's KSeF connection: the HTTP client's settings and the KSeF token.
+pub(crate) struct Endpoint {
+    /// Base URL and timeouts.
+    pub http: HttpConfig,
+    /// The KSeF token (never logged).
+    pub token: Secret,
+}
 
 impl DeskApi {
     /// `test_connection`. Problems reaching KSeF are an answer (`ok: false` with a code), not an
@@ -45,12 +58,40 @@ impl DeskApi {
     }
 
     fn authenticate(&self, company: &engine::store::Company) -> DeskResult<()> {
-        let (environment, token) = match env_of(company)? {
+        let endpoint = self.endpoint(company)?;
+        let nip = Nip::parse(&company.nip)
+            .map_err(|e| DeskError::new("business.nip_checksum", e.to_string()))?;
+        let ksef_error = |e: ksef_api::KsefError| DeskError::new(&e.code(), e.to_string());
+        let http = HttpKsef::new(endpoint.http).map_err(ksef_error)?;
+        let auth = AuthState::new(
+            http,
+            ksef_api::SystemClock,
+            ContextIdentifier::Nip(nip),
+            endpoint.token,
+            AuthPolicy::default(),
+        );
+        self.runtime
+            .block_on(auth.access_token())
+            .map(|_| ())
+            .map_err(ksef_error)
+    }
+
+    /// Where and with which token `company` talks to KSeF: the Sandbox simulator (started if
+    /// needed) with its provisioned token, or real KSeF with the token from the secret store.
+    pub(crate) fn endpoint(&self, company: &engine::store::Company) -> DeskResult<Endpoint> {
+        match env_of(company)? {
             Environment::Sandbox => {
                 let base = self.ensure_sandbox()?;
                 let env = ksef_api::Environment::custom(&base)
                     .map_err(|e| DeskError::new(codes::SANDBOX_START, e.to_string()))?;
-                (env, SANDBOX_TOKEN.to_owned())
+                let mut http = HttpConfig::new(env);
+                // The simulator finishes sign-in within its processing delay; polling at the
+                // production pace would make the demo wait for nothing.
+                http.auth_poll_interval = SANDBOX_AUTH_POLL;
+                Ok(Endpoint {
+                    http,
+                    token: Secret::new(SANDBOX_TOKEN),
+                })
             }
             real => {
                 let env = match real {
@@ -64,29 +105,23 @@ impl DeskApi {
                         "no KSeF token is stored for this company",
                     )
                 })?;
-                (env, token)
+                Ok(Endpoint {
+                    http: HttpConfig::new(env),
+                    token: Secret::new(token),
+                })
             }
-        };
-        let nip = Nip::parse(&company.nip)
-            .map_err(|e| DeskError::new("business.nip_checksum", e.to_string()))?;
-        let ksef_error = |e: ksef_api::KsefError| DeskError::new(&e.code(), e.to_string());
-        let http = HttpKsef::new(HttpConfig::new(environment)).map_err(ksef_error)?;
-        let auth = AuthState::new(
-            http,
-            ksef_api::SystemClock,
-            ContextIdentifier::Nip(nip),
-            Secret::new(token),
-            AuthPolicy::default(),
-        );
-        self.runtime
-            .block_on(auth.access_token())
-            .map(|_| ())
-            .map_err(ksef_error)
+        }
     }
 
-    /// KSeF's state for the active company: the Sandbox is available while its simulator runs;
-    /// for real KSeF the last connection test says (the sender runner will keep it current).
+    /// KSeF's state for the active company: what its runner (or else the last connection test)
+    /// saw; without either, the Sandbox is available while its simulator runs.
     pub(crate) fn ksef_status(&self, company: i64, environment: Environment) -> KsefStatus {
+        let seen = lock(&self.ksef_seen)
+            .ok()
+            .and_then(|seen| seen.get(&company).cloned());
+        if let Some(seen) = seen {
+            return seen;
+        }
         if environment == Environment::Sandbox {
             let state = if self.sandbox_running() {
                 KsefAvailability::Available
@@ -95,12 +130,9 @@ impl DeskApi {
             };
             return KsefStatus { state, since: None };
         }
-        lock(&self.ksef_seen)
-            .ok()
-            .and_then(|seen| seen.get(&company).cloned())
-            .unwrap_or(KsefStatus {
-                state: KsefAvailability::Unavailable,
-                since: None,
-            })
+        KsefStatus {
+            state: KsefAvailability::Unavailable,
+            since: None,
+        }
     }
 }

@@ -69,7 +69,7 @@ impl DeskApi {
 }
 
 /// Invoices still on their way out: queued plus being sent.
-fn queue_depth(counts: &BTreeMap<InvoiceState, i64>) -> i64 {
+pub(super) fn queue_depth(counts: &BTreeMap<InvoiceState, i64>) -> i64 {
     [InvoiceState::Queued, InvoiceState::Sending]
         .iter()
         .filter_map(|s| counts.get(s))

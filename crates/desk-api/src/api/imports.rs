@@ -175,6 +175,7 @@ impl DeskApi {
         if !ids.is_empty() {
             self.events
                 .emit(DeskEvent::InvoicesChanged(InvoicesChanged { ids }));
+            self.wake_sending();
         }
     }
 }

@@ -5,7 +5,9 @@ use engine::store::{InvoiceFilter, InvoiceId, InvoiceSort as EngineSort, SortDir
 use sha2::{Digest, Sha256};
 
 use super::{lock, DeskApi};
-use crate::convert::{event_out, finding_out, row_out, state_in, state_out};
+use crate::convert::{
+    alert_out, attempt_out, event_out, finding_out, row_out, state_in, state_out,
+};
 use crate::error::{codes, DeskError, DeskResult};
 use crate::types::{
     Alert, ExportFormat, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState,
@@ -14,6 +16,13 @@ use crate::types::{
 
 /// Rows scanned for an id-list request (the store's own page cap).
 pub const IDS_SCAN_ROWS_MAX: u32 = 1_000;
+
+fn invoice_not_found(id: i64) -> DeskError {
+    DeskError::new(
+        "engine.invoice_not_found",
+        format!("invoice {id} not found"),
+    )
+}
 
 fn not_available(what: &str) -> DeskError {
     DeskError::new(
@@ -74,10 +83,7 @@ impl DeskApi {
         let store = lock(&self.store)?;
         let row = store.invoice(InvoiceId(id))?;
         if row.company != company {
-            return Err(DeskError::new(
-                "engine.invoice_not_found",
-                format!("invoice {id} not found"),
-            ));
+            return Err(invoice_not_found(id));
         }
         let bytes = store.original_bytes(InvoiceId(id))?;
         let findings = store.findings(InvoiceId(id))?;
@@ -87,6 +93,12 @@ impl DeskApi {
             .map(event_out)
             .collect::<DeskResult<Vec<_>>>()?;
         let last_event_at = events.last().map_or(0, |e| e.at);
+        let attempts = store
+            .attempt_history(InvoiceId(id))?
+            .into_iter()
+            .map(attempt_out)
+            .collect();
+        let upo = store.upo(InvoiceId(id))?;
         // Unreadable originals (invalid rows) simply have no summary.
         let doc = fa3::Fa3Document::read(&bytes).ok();
         let gross_minor = doc
@@ -120,7 +132,7 @@ impl DeskApi {
                 currency: doc.as_ref().and_then(|d| d.currency.clone()),
                 state,
                 ksef_number: row.ksef_number.clone(),
-                has_upo: false,
+                has_upo: upo.is_some(),
                 error_code: row.error_code.clone(),
                 last_event_at,
             },
@@ -133,18 +145,33 @@ impl DeskApi {
             findings: findings.iter().map(finding_out).collect(),
             rejection,
             events,
-            attempts: Vec::new(),
+            attempts,
             upo: UpoStatus {
-                stored: false,
-                verified: false,
-                sha256: None,
+                stored: upo.is_some(),
+                verified: upo.as_ref().is_some_and(|u| u.verified),
+                sha256: upo.map(|u| u.sha256),
             },
         })
     }
 
-    /// `get_upo_xml`: the engine stores no UPOs yet.
-    pub fn get_upo_xml(&self, _id: i64) -> DeskResult<String> {
-        Err(not_available("the UPO"))
+    /// `get_upo_xml`: the stored UPO exactly as KSeF returned it (the legal record), for an
+    /// invoice of the active company.
+    pub fn get_upo_xml(&self, id: i64) -> DeskResult<String> {
+        let company = self.active()?.id;
+        let store = lock(&self.store)?;
+        if store.invoice(InvoiceId(id))?.company != company {
+            return Err(invoice_not_found(id));
+        }
+        let upo = store.upo(InvoiceId(id))?.ok_or_else(|| {
+            DeskError::new("engine.upo_missing", format!("invoice {id} has no UPO yet"))
+        })?;
+        // Shown as text, never re-encoded: a lossy conversion would alter the legal record.
+        String::from_utf8(upo.xml).map_err(|_| {
+            DeskError::new(
+                "engine.store_corrupt",
+                format!("the UPO stored for invoice {id} is not UTF-8 text"),
+            )
+        })
     }
 
     /// `export_invoices`.
@@ -167,15 +194,25 @@ impl DeskApi {
         Err(not_available("a database backup"))
     }
 
-    /// `list_alerts`: the alerts the engine has raised. It has no alert table yet and raises
-    /// none, so the list is truly empty (the UI's chrome loads it with the companies).
+    /// `list_alerts`: the open alerts the runners raised (outages, stuck or orphaned invoices,
+    /// UPO mismatches, decisions needed), oldest first.
     pub fn list_alerts(&self) -> DeskResult<Vec<Alert>> {
-        Ok(Vec::new())
+        Ok(lock(&self.store)?
+            .open_alerts()?
+            .iter()
+            .map(alert_out)
+            .collect())
     }
 
-    /// `resolve_alert`.
-    pub fn resolve_alert(&self, _id: i64) -> DeskResult<()> {
-        Err(not_available("resolving alerts"))
+    /// `resolve_alert`: a person has seen to it. A condition that persists is raised again by
+    /// the runner.
+    pub fn resolve_alert(&self, id: i64) -> DeskResult<()> {
+        let mut store = lock(&self.store)?;
+        if !store.open_alerts()?.iter().any(|a| a.id.0 == id) {
+            return Err(DeskError::invalid(format!("no open alert {id}")));
+        }
+        store.resolve_alert(engine::store::AlertId(id), self.clock.now_ms())?;
+        Ok(())
     }
 
     /// `export_weekly_report`.

@@ -1,6 +1,6 @@
 //! `DeskApi`: the application as the UI sees it, one method per command in
 //! `ui/src/lib/backend/types.ts`. Owns the data folder, the settings, the outbox store, the
-//! secrets, the in-process Sandbox and the event sink. Knows nothing of Tauri.
+//! secrets, the in-process Sandbox, the sending runner and the event sink. Knows nothing of Tauri.
 
 mod companies;
 mod connection;
@@ -8,6 +8,7 @@ mod dashboard;
 mod imports;
 mod invoices;
 mod schemas;
+mod sending;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,9 @@ pub struct DeskApi {
     sandbox: Mutex<Option<Sandbox>>,
     imports: Mutex<HashMap<u32, Arc<AtomicBool>>>,
     next_job: AtomicU32,
-    ksef_seen: Mutex<HashMap<i64, crate::types::KsefStatus>>,
+    ksef_seen: sending::KsefSeen,
+    sending: Mutex<Option<sending::SendingTask>>,
+    sending_wanted: AtomicBool,
     notices: Mutex<Throttle>,
 }
 
@@ -121,7 +124,9 @@ impl DeskApi {
             sandbox: Mutex::new(None),
             imports: Mutex::new(HashMap::new()),
             next_job: AtomicU32::new(1),
-            ksef_seen: Mutex::new(HashMap::new()),
+            ksef_seen: Arc::new(Mutex::new(HashMap::new())),
+            sending: Mutex::new(None),
+            sending_wanted: AtomicBool::new(false),
             notices: Mutex::new(Throttle::default()),
         })
     }

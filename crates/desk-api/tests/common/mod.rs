@@ -62,3 +62,19 @@ pub fn open_with(dir: &Path, secrets: Arc<dyn SecretStore>) -> Fixture {
         clock,
     }
 }
+
+/// A DeskApi on the wall clock: the Sandbox simulator runs on real time, so a runner talking to
+/// it must too (a frozen clock would never see the simulator's processing delay pass).
+pub fn open_real_clock(dir: &Path) -> (Arc<DeskApi>, Receiver<DeskEvent>) {
+    let (tx, rx) = channel();
+    let api = DeskApi::open(DeskOptions {
+        data_dir: dir.to_path_buf(),
+        secrets: Arc::new(MemoryStore::default()),
+        events: Arc::new(ChannelSink(Mutex::new(tx))),
+        clock: Arc::new(engine::clock::SystemClock),
+        rng: engine::rng::seeded(SEED),
+        schemas_dir: Some(schemas_dir()),
+    })
+    .expect("open DeskApi");
+    (Arc::new(api), rx)
+}
