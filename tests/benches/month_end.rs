@@ -102,7 +102,10 @@ async fn run(count: usize) {
         Some(cpu) => println!("  CPU time (import + send): {cpu:.2} s"),
         None => println!("  CPU time:                 unavailable (no /proc/self/schedstat)"),
     }
-    println!("  simulated KSeF time:      {simulated_h:.2} h");
+    println!(
+        "  simulated KSeF time:      {simulated_h:.4} h ({:.0} s)",
+        simulated_h * 3_600.0
+    );
     println!(
         "  one-by-one interactive:   {interactive_h:.2} h ({accepted} / {per_hour} invoiceSend per hour)"
     );
