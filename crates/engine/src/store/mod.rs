@@ -12,6 +12,7 @@
 //!
 //! Durability: WAL journal, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 
+mod app;
 mod error;
 mod invoices;
 mod migrate;
@@ -23,6 +24,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use app::{DayCounts, DAY_MS};
 pub use error::StoreError;
 pub(crate) use invoices::{find_by_content_hash, find_live_duplicate, insert_invoice};
 pub use invoices::{

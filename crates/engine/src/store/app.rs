@@ -1,0 +1,136 @@
+//! Reads and maintenance the desktop app needs beyond the runner's: which rows have a UPO, the
+//! per-day counts of the dashboard chart, and an online backup copy of the database.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rusqlite::params;
+
+use super::{CompanyId, InvoiceId, Store, StoreError};
+
+/// Length of one chart day, in milliseconds (days are UTC days).
+pub const DAY_MS: i64 = 86_400_000;
+
+/// How many invoices reached each state on one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct DayCounts {
+    /// Start of the day (Unix ms, a multiple of [`DAY_MS`]).
+    pub day_start_ms: i64,
+    /// Invoices accepted that day.
+    pub accepted: i64,
+    /// Invoices rejected that day.
+    pub rejected: i64,
+    /// Invoices queued that day (imported, or requeued by a person).
+    pub queued: i64,
+}
+
+impl Store {
+    /// Which of `ids` have a stored UPO (one query, for a page of the invoice list).
+    pub fn upo_stored(&self, ids: &[InvoiceId]) -> Result<HashSet<InvoiceId>, StoreError> {
+        // Integers only, so the JSON array cannot carry anything but ids.
+        let list = format!(
+            "[{}]",
+            ids.iter()
+                .map(|i| i.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut stmt = self.conn().prepare(
+            "SELECT invoice_id FROM upos WHERE invoice_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let found = stmt.query_map([list], |r| r.get::<_, i64>(0))?;
+        Ok(found
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .map(InvoiceId)
+            .collect())
+    }
+
+    /// Per UTC day in `[from_ms, to_ms)`, how many of `company`'s invoices were accepted,
+    /// rejected and queued, from the event log. Days without any are left out; an invoice
+    /// counts once per state and day.
+    pub fn daily_counts(
+        &self,
+        company: CompanyId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<DayCounts>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT (e.at / ?4) * ?4 AS day,
+                    count(DISTINCT CASE WHEN e.to_state = 'accepted' THEN e.invoice_id END),
+                    count(DISTINCT CASE WHEN e.to_state = 'rejected' THEN e.invoice_id END),
+                    count(DISTINCT CASE WHEN e.to_state = 'queued' THEN e.invoice_id END)
+             FROM events e JOIN invoices i ON i.id = e.invoice_id
+             WHERE i.company_id = ?1 AND e.at >= ?2 AND e.at < ?3
+               AND e.to_state IN ('accepted', 'rejected', 'queued')
+             GROUP BY day ORDER BY day",
+        )?;
+        let rows = stmt.query_map(params![company.0, from_ms, to_ms, DAY_MS], |r| {
+            Ok(DayCounts {
+                day_start_ms: r.get(0)?,
+                accepted: r.get(1)?,
+                rejected: r.get(2)?,
+                queued: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Writes a consistent copy of the whole database to `dest` (`VACUUM INTO`) while it stays
+    /// in use; `dest` must not exist yet.
+    pub fn backup_into(&self, dest: &Path) -> Result<(), StoreError> {
+        let dest = dest.to_str().ok_or(StoreError::Invariant {
+            id: 0,
+            what: "the backup path is not valid UTF-8",
+        })?;
+        self.conn().execute("VACUUM INTO ?1", [dest])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{insert_queued, temp_store};
+
+    #[test]
+    fn upo_stored_names_exactly_the_rows_with_a_receipt() {
+        let (_dir, mut store, company) = temp_store();
+        let a = insert_queued(&mut store, company, "FV/1", b"<a/>", 0);
+        let b = insert_queued(&mut store, company, "FV/2", b"<b/>", 0);
+        store.save_upo(b, b"<upo/>", true, 5).expect("upo");
+        let found = store.upo_stored(&[a, b]).expect("query");
+        assert_eq!(found, HashSet::from([b]));
+        assert!(store.upo_stored(&[]).expect("empty").is_empty());
+    }
+
+    #[test]
+    fn daily_counts_group_queued_invoices_by_utc_day_within_the_period() {
+        let (_dir, mut store, company) = temp_store();
+        let day0 = 20_000 * DAY_MS;
+        insert_queued(&mut store, company, "FV/1", b"<1/>", day0 + 1);
+        insert_queued(&mut store, company, "FV/2", b"<2/>", day0 + DAY_MS - 1);
+        insert_queued(&mut store, company, "FV/3", b"<3/>", day0 + DAY_MS);
+        insert_queued(&mut store, company, "FV/4", b"<4/>", day0 + 5 * DAY_MS);
+        let days = store
+            .daily_counts(company, day0, day0 + 2 * DAY_MS)
+            .expect("counts");
+        let queued: Vec<(i64, i64)> = days.iter().map(|d| (d.day_start_ms, d.queued)).collect();
+        assert_eq!(queued, vec![(day0, 2), (day0 + DAY_MS, 1)]);
+        assert!(days.iter().all(|d| d.accepted == 0 && d.rejected == 0));
+    }
+
+    #[test]
+    fn backup_into_writes_a_database_that_opens_with_the_same_invoices() {
+        let (dir, mut store, company) = temp_store();
+        let id = insert_queued(&mut store, company, "FV/1", b"<a/>", 0);
+        let dest = dir.path().join("backup.sqlite");
+        store.backup_into(&dest).expect("backup");
+        let copy = Store::open(&dest).expect("open backup");
+        assert_eq!(copy.original_bytes(id).expect("bytes"), b"<a/>");
+        assert!(
+            store.backup_into(&dest).is_err(),
+            "an existing file is kept"
+        );
+    }
+}
