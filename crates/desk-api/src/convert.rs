@@ -39,8 +39,8 @@ pub fn state_in(s: InvoiceState) -> SubmissionState {
     }
 }
 
-/// One list row. `has_upo` is false: the engine stores no UPOs yet.
-pub fn row_out(r: &InvoiceSummaryRow) -> InvoiceRow {
+/// One list row; `has_upo` comes from the store's UPO table.
+pub fn row_out(r: &InvoiceSummaryRow, has_upo: bool) -> InvoiceRow {
     InvoiceRow {
         id: r.id.0,
         invoice_number: r.invoice_number.clone(),
@@ -51,7 +51,7 @@ pub fn row_out(r: &InvoiceSummaryRow) -> InvoiceRow {
         currency: r.currency.clone(),
         state: state_out(r.state),
         ksef_number: r.ksef_number.clone(),
-        has_upo: false,
+        has_upo,
         error_code: r.error_code.clone(),
         last_event_at: r.updated_at,
     }

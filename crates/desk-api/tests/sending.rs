@@ -122,6 +122,34 @@ fn sandbox_demo_invoices_are_accepted_with_a_verified_upo_and_the_ui_is_told() {
             .any(|s| s.ksef.state == KsefAvailability::Available && s.ksef.since.is_some()),
         "{statuses:?}"
     );
+    let page = api
+        .list_invoices(InvoiceQuery {
+            states: Vec::new(),
+            date_from: None,
+            date_to: None,
+            counterparty: None,
+            number: None,
+            ids: Some(valid.clone()),
+            sort: InvoiceSort {
+                column: SortColumn::InvoiceNumber,
+                dir: SortDir::Asc,
+            },
+            offset: 0,
+            limit: 100,
+        })
+        .expect("list");
+    assert_eq!(page.rows.len(), valid.len());
+    assert!(
+        page.rows.iter().all(|r| r.has_upo),
+        "the list shows the UPOs"
+    );
+    let daily = api.dashboard().expect("dashboard").daily;
+    let accepted: u32 = daily.iter().map(|d| d.accepted).sum();
+    assert_eq!(
+        accepted as usize,
+        valid.len(),
+        "the chart counts the acceptances"
+    );
     let status = api.engine_status().expect("status");
     assert_eq!(status.queue_depth, 0);
     assert_eq!(status.ksef.state, KsefAvailability::Available);

@@ -1,5 +1,5 @@
 //! The invoice list and detail, read from the outbox store (filtering, sorting and paging in
-//! SQL), and the commands the engine cannot serve yet, which say so with a typed error.
+//! SQL), the stored UPOs, the alerts, and the commands not offered yet (typed error).
 
 use engine::store::{InvoiceFilter, InvoiceId, InvoiceSort as EngineSort, SortDirection};
 use sha2::{Digest, Sha256};
@@ -10,8 +10,8 @@ use crate::convert::{
 };
 use crate::error::{codes, DeskError, DeskResult};
 use crate::types::{
-    Alert, ExportFormat, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState,
-    Rejection, SavedUpos, SortColumn, SortDir, UpoStatus,
+    Alert, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState, Rejection,
+    SavedUpos, SortColumn, SortDir, UpoStatus,
 };
 
 /// Rows scanned for an id-list request (the store's own page cap).
@@ -53,19 +53,30 @@ impl DeskApi {
         let store = lock(&self.store)?;
         let Some(ids) = q.ids else {
             let page = store.list_invoices(&filter)?;
+            let ids: Vec<InvoiceId> = page.rows.iter().map(|r| r.id).collect();
+            let with_upo = store.upo_stored(&ids)?;
             return Ok(InvoicePage {
-                rows: page.rows.iter().map(row_out).collect(),
+                rows: page
+                    .rows
+                    .iter()
+                    .map(|r| row_out(r, with_upo.contains(&r.id)))
+                    .collect(),
                 total: page.total,
             });
         };
         filter.offset = 0;
         filter.limit = IDS_SCAN_ROWS_MAX;
-        let matching: Vec<InvoiceRow> = store
+        let found: Vec<_> = store
             .list_invoices(&filter)?
             .rows
-            .iter()
+            .into_iter()
             .filter(|r| ids.contains(&r.id.0))
-            .map(row_out)
+            .collect();
+        let found_ids: Vec<InvoiceId> = found.iter().map(|r| r.id).collect();
+        let with_upo = store.upo_stored(&found_ids)?;
+        let matching: Vec<InvoiceRow> = found
+            .iter()
+            .map(|r| row_out(r, with_upo.contains(&r.id)))
             .collect();
         let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
         let rows = matching
@@ -174,11 +185,6 @@ impl DeskApi {
         })
     }
 
-    /// `export_invoices`.
-    pub fn export_invoices(&self, _ids: Vec<i64>, _format: ExportFormat) -> DeskResult<String> {
-        Err(not_available("exporting invoices"))
-    }
-
     /// `save_upos`.
     pub fn save_upos(&self, _ids: Vec<i64>) -> DeskResult<SavedUpos> {
         Err(not_available("saving UPOs"))
@@ -187,11 +193,6 @@ impl DeskApi {
     /// `remove_invalid`.
     pub fn remove_invalid(&self, _ids: Vec<i64>) -> DeskResult<u32> {
         Err(not_available("removing invalid invoices"))
-    }
-
-    /// `backup_database`.
-    pub fn backup_database(&self) -> DeskResult<String> {
-        Err(not_available("a database backup"))
     }
 
     /// `list_alerts`: the open alerts the runners raised (outages, stuck or orphaned invoices,
@@ -213,11 +214,6 @@ impl DeskApi {
         }
         store.resolve_alert(engine::store::AlertId(id), self.clock.now_ms())?;
         Ok(())
-    }
-
-    /// `export_weekly_report`.
-    pub fn export_weekly_report(&self, _week_start: String) -> DeskResult<String> {
-        Err(not_available("the weekly report"))
     }
 }
 

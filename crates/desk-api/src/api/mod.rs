@@ -5,6 +5,7 @@
 mod companies;
 mod connection;
 mod dashboard;
+mod exports;
 mod imports;
 mod invoices;
 mod schemas;
