@@ -2,7 +2,7 @@
 // tests a webdriverio session, plus the small helpers every test needs: bounded waits,
 // screenshots taken after the frame is painted, and fresh data folders.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,11 @@ export const SCREENSHOTS = join(REPO, 'target/e2e-screenshots');
 
 /** How long tauri-driver may take to accept connections. */
 const DRIVER_START_MS = 20_000;
+/** The app's single-instance name on the session bus (tauri-plugin-single-instance: the bundle
+ *  identifier from tauri.conf.json + ".SingleInstance"). */
+const SINGLE_INSTANCE_NAME = 'pl.ksefdesk.app.SingleInstance';
+/** How long an ended app's bus name may take to be released. */
+const BUS_RELEASE_MS = 15_000;
 /** How often bounded waits look again. */
 const POLL_MS = 100;
 
@@ -83,6 +88,8 @@ export async function startDriver(dataDir) {
     dataDir,
     /** Starts the app and connects to its webview. */
     async open() {
+      // A new app that finds the name still owned hands over to the old instance and exits.
+      await waitFor('the previous app to leave the session bus', () => !busNameOwned(), BUS_RELEASE_MS);
       return remote({
         hostname: '127.0.0.1',
         port,
@@ -100,6 +107,24 @@ export async function startDriver(dataDir) {
       await exited;
     },
   };
+}
+
+/** Whether an app instance still owns the single-instance name on this session bus. */
+function busNameOwned() {
+  const reply = spawnSync(
+    'dbus-send',
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.NameHasOwner',
+      `string:${SINGLE_INSTANCE_NAME}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (reply.status !== 0) throw new Error(`dbus-send failed: ${reply.stderr}`);
+  return /boolean true/.test(reply.stdout);
 }
 
 /** Waits for two animation frames so the screenshot shows the current frame (gotcha 4). */
