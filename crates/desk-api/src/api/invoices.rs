@@ -217,8 +217,7 @@ impl DeskApi {
     }
 }
 
-/// The UI's sort → the store's. The store cannot sort by KSeF number yet; that column sorts by
-/// last change, which orders accepted invoices the way they received their numbers.
+/// The UI's sort → the store's.
 fn sort_in(column: SortColumn, dir: SortDir) -> (EngineSort, SortDirection) {
     let sort = match column {
         SortColumn::InvoiceNumber => EngineSort::InvoiceNumber,
@@ -226,7 +225,8 @@ fn sort_in(column: SortColumn, dir: SortDir) -> (EngineSort, SortDirection) {
         SortColumn::IssueDate => EngineSort::IssueDate,
         SortColumn::Gross => EngineSort::Gross,
         SortColumn::State => EngineSort::State,
-        SortColumn::KsefNumber | SortColumn::LastEventAt => EngineSort::UpdatedAt,
+        SortColumn::KsefNumber => EngineSort::KsefNumber,
+        SortColumn::LastEventAt => EngineSort::UpdatedAt,
     };
     let direction = match dir {
         SortDir::Asc => SortDirection::Ascending,

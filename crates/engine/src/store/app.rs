@@ -121,6 +121,61 @@ mod tests {
     }
 
     #[test]
+    fn the_list_sorts_by_ksef_number() {
+        let (_dir, mut store, company) = temp_store();
+        let b = insert_queued(&mut store, company, "FV/1", b"<1/>", 0);
+        let a = insert_queued(&mut store, company, "FV/2", b"<2/>", 0);
+        let none = insert_queued(&mut store, company, "FV/3", b"<3/>", 0);
+        // Direct SQL stands in for the runner's acceptance, which sets the number.
+        for (id, number) in [
+            (a, "5265877635-20261121-0000000000A1-01"),
+            (b, "5265877635-20261121-0000000000B2-02"),
+        ] {
+            store
+                .conn()
+                .execute(
+                    "UPDATE invoices SET ksef_number = ?1 WHERE id = ?2",
+                    params![number, id.0],
+                )
+                .expect("number");
+        }
+        let mut filter = crate::store::InvoiceFilter::all(company);
+        filter.sort = crate::store::InvoiceSort::KsefNumber;
+        filter.direction = crate::store::SortDirection::Ascending;
+        let ids: Vec<InvoiceId> = store
+            .list_invoices(&filter)
+            .expect("list")
+            .rows
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, vec![none, a, b]);
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_ksef_number_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("v1.db");
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(include_str!("migrations/0001_outbox.sql"))
+            .expect("schema v1");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("version");
+        drop(conn);
+        let store = Store::open(&path).expect("migrate");
+        assert_eq!(store.schema_version().expect("version"), 2);
+        let index: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'invoices_ksef_number'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("index");
+        assert_eq!(index, 1);
+    }
+
+    #[test]
     fn backup_into_writes_a_database_that_opens_with_the_same_invoices() {
         let (dir, mut store, company) = temp_store();
         let id = insert_queued(&mut store, company, "FV/1", b"<a/>", 0);

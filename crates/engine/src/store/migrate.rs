@@ -7,7 +7,10 @@ use super::StoreError;
 
 /// Every migration in order; the version of entry `i` is `i + 1`. Never edit a released entry:
 /// append a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_outbox.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_outbox.sql"),
+    include_str!("migrations/0002_ksef_number_index.sql"),
+];
 
 /// The schema version this build produces.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -22,6 +22,8 @@ pub enum InvoiceSort {
     State,
     /// Gross total.
     Gross,
+    /// KSeF number (rows without one first when ascending).
+    KsefNumber,
     /// Last change.
     #[default]
     UpdatedAt,
@@ -36,6 +38,7 @@ impl InvoiceSort {
             InvoiceSort::Buyer => "buyer_name",
             InvoiceSort::State => "state",
             InvoiceSort::Gross => "gross_minor",
+            InvoiceSort::KsefNumber => "ksef_number",
             InvoiceSort::UpdatedAt => "updated_at",
         }
     }
