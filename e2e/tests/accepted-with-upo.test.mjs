@@ -1,10 +1,10 @@
 // First run in the Sandbox: "generate demo invoices" → they are sent to the in-process KSeF
 // simulator and reach "accepted"; the detail panel of an accepted invoice shows its KSeF number
-// (with valid check digits) and its stored, verified UPO.
+// (with valid check digits) and its stored, verified UPO, whose document names that number.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeApp, freshDataDir, go, screenshot, startDriver } from '../lib/app.mjs';
+import { closeApp, freshDataDir, go, screenshot, startDriver, waitFor } from '../lib/app.mjs';
 import {
   DEMO_INVOICES,
   dismissToasts,
@@ -65,6 +65,16 @@ test('demo invoices reach accepted and the detail panel shows the UPO', async ()
   // The stored receipt's SHA-256 is shown under the badge.
   const hash = await upo.$('.hash');
   assert.match((await hash.getProperty('textContent')).trim(), /^[0-9a-fA-F]{64}$/);
+
+  // The receipt itself: KSeF's UPO document names this invoice's KSeF number.
+  await (await upo.$('[data-testid="upo-view"]')).click();
+  const xml = await browser.$('[data-testid="upo-xml"]');
+  await xml.waitForExist({ timeout: 10_000 });
+  const text = await waitFor('the UPO document', async () => (await xml.getProperty('textContent')) || null);
+  assert.ok(text.includes(number), `the UPO names ${number}`);
+  await screenshot(browser, 'upo-document');
+  await browser.keys('Escape');
+  await xml.waitForExist({ reverse: true, timeout: 10_000 });
 
   await go(browser, '#/dashboard');
   await (await browser.$('[data-testid="dash-ksef"]')).waitForExist({ timeout: 10_000 });
