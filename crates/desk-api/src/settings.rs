@@ -1,5 +1,6 @@
 //! The settings file (`settings.json` in the data folder): what the user chose, plus which
-//! companies exist and which is active.
+//! company is active. The companies themselves live in the outbox store; files from builds that
+//! listed their ids here still load (the field is ignored and dropped on the next save).
 //!
 //! Written atomically (temp file + rename) so a crash never leaves half a file; a missing file
 //! means first run and yields the defaults.
@@ -28,9 +29,6 @@ pub struct StoredSettings {
     pub watched_folder: Option<String>,
     /// The active company's id.
     pub active_company: Option<i64>,
-    /// Every company's id, in the order added. The engine store has no company listing yet, so
-    /// the ids are kept here and each row is read from the store.
-    pub companies: Vec<i64>,
 }
 
 impl Default for StoredSettings {
@@ -40,7 +38,6 @@ impl Default for StoredSettings {
             notifications: true,
             watched_folder: None,
             active_company: None,
-            companies: Vec::new(),
         }
     }
 }

@@ -426,3 +426,49 @@ fn the_sandbox_authenticates_through_the_real_client() {
         KsefAvailability::Available
     );
 }
+
+#[test]
+fn a_settings_file_that_still_lists_company_ids_loads_and_companies_come_from_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = open(dir.path()).api.list_companies().expect("companies")[0].id;
+    // What builds before the store could list companies wrote (with a stale id in the list).
+    let old = format!(
+        r#"{{"language":"en","notifications":true,"watched_folder":null,"active_company":{sandbox},"companies":[{sandbox},99]}}"#
+    );
+    std::fs::write(dir.path().join(desk_api::settings::SETTINGS_FILE), old).expect("old file");
+    let fx = open(dir.path());
+    assert_eq!(
+        fx.api.get_settings().expect("settings").language,
+        Language::En
+    );
+    let added = fx
+        .api
+        .add_company(NewCompany {
+            name: "Firma Testowa".to_owned(),
+            nip: "1111111111".to_owned(),
+            environment: Environment::Test,
+            token: "token".to_owned(),
+        })
+        .expect("add");
+    let ids: Vec<i64> = fx
+        .api
+        .list_companies()
+        .expect("companies")
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec![sandbox, added.id],
+        "the store's companies, not the file's ids"
+    );
+    let stale = fx.api.set_active_company(99).expect_err("unknown company");
+    assert_eq!(stale.code, "engine.company_not_found");
+    fx.api.set_active_company(added.id).expect("switch");
+    let rewritten =
+        std::fs::read_to_string(dir.path().join(desk_api::settings::SETTINGS_FILE)).expect("file");
+    assert!(
+        saved.is_ok() && !rewritten.contains("\"companies\""),
+        "{rewritten}"
+    );
+}

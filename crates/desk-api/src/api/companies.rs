@@ -66,7 +66,6 @@ pub(super) fn first_run(
     )?;
     let stored = StoredSettings {
         active_company: Some(id.0),
-        companies: vec![id.0],
         ..StoredSettings::default()
     };
     settings::save(data_dir, &stored)?;
@@ -84,14 +83,12 @@ impl DeskApi {
     /// `list_companies`. A keyring that cannot be reached shows as "no token" rather than failing
     /// the list, so Settings stays usable on machines without one.
     pub fn list_companies(&self) -> DeskResult<Vec<Company>> {
-        let (ids, active) = {
-            let s = lock(&self.settings)?;
-            (s.companies.clone(), s.active_company)
-        };
-        let store = lock(&self.store)?;
-        ids.into_iter()
-            .map(|id| {
-                let c = store.company(CompanyId(id))?;
+        let active = lock(&self.settings)?.active_company;
+        let companies = lock(&self.store)?.companies()?;
+        companies
+            .into_iter()
+            .map(|c| {
+                let id = c.id.0;
                 let environment = env_of(&c)?;
                 let has_token = environment == Environment::Sandbox
                     || matches!(self.secrets.get(&c.keyring_ref), Ok(Some(_)));
@@ -145,11 +142,6 @@ impl DeskApi {
             },
             self.clock.now_ms(),
         )?;
-        let mut s = lock(&self.settings)?;
-        let mut next = s.clone();
-        next.companies.push(id.0);
-        settings::save(&self.data_dir, &next)?;
-        *s = next;
         Ok(Company {
             id: id.0,
             name: name.to_owned(),
@@ -162,13 +154,9 @@ impl DeskApi {
 
     /// `set_active_company`; a running sender moves to the new company.
     pub fn set_active_company(&self, id: i64) -> DeskResult<()> {
+        // An unknown id is the store's `engine.company_not_found`.
+        lock(&self.store)?.company(CompanyId(id))?;
         let mut s = lock(&self.settings)?;
-        if !s.companies.contains(&id) {
-            return Err(DeskError::new(
-                "engine.company_not_found",
-                format!("company {id} not found"),
-            ));
-        }
         let mut next = s.clone();
         next.active_company = Some(id);
         settings::save(&self.data_dir, &next)?;

@@ -1,12 +1,12 @@
-//! Reads and maintenance the desktop app needs beyond the runner's: which rows have a UPO, the
-//! per-day counts of the dashboard chart, and an online backup copy of the database.
+//! Reads and maintenance the desktop app needs beyond the runner's: the companies, which rows
+//! have a UPO, the per-day counts of the dashboard chart, and an online backup of the database.
 
 use std::collections::HashSet;
 use std::path::Path;
 
 use rusqlite::params;
 
-use super::{CompanyId, InvoiceId, Store, StoreError};
+use super::{Company, CompanyId, InvoiceId, Store, StoreError};
 
 /// Length of one chart day, in milliseconds (days are UTC days).
 pub const DAY_MS: i64 = 86_400_000;
@@ -25,6 +25,24 @@ pub struct DayCounts {
 }
 
 impl Store {
+    /// Every company, in the order they were added.
+    pub fn companies(&self) -> Result<Vec<Company>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, name, environment, nip, base_url, keyring_ref FROM companies ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Company {
+                id: CompanyId(r.get(0)?),
+                name: r.get(1)?,
+                environment: r.get(2)?,
+                nip: r.get(3)?,
+                base_url: r.get(4)?,
+                keyring_ref: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Which of `ids` have a stored UPO (one query, for a page of the invoice list).
     pub fn upo_stored(&self, ids: &[InvoiceId]) -> Result<HashSet<InvoiceId>, StoreError> {
         // Integers only, so the JSON array cannot carry anything but ids.
@@ -92,6 +110,27 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::test_support::{insert_queued, temp_store};
+
+    #[test]
+    fn companies_lists_every_company_in_insertion_order() {
+        let (_dir, mut store, first) = temp_store();
+        let second = store
+            .insert_company(
+                &crate::store::NewCompany {
+                    name: "Druga",
+                    environment: "demo",
+                    nip: "1111111111",
+                    base_url: "",
+                    keyring_ref: "company-1111111111-demo",
+                },
+                1,
+            )
+            .expect("second company");
+        let all = store.companies().expect("companies");
+        let ids: Vec<CompanyId> = all.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![first, second]);
+        assert_eq!(all[1], store.company(second).expect("company"));
+    }
 
     #[test]
     fn upo_stored_names_exactly_the_rows_with_a_receipt() {
