@@ -22,14 +22,15 @@ pub fn read_store(store: &Store, company: CompanyId) -> Result<Vec<LocalInvoice>
             let bytes = store.original_bytes(summary.id)?;
             let mut reasons: Vec<String> = row.error_code.into_iter().collect();
             reasons.extend(store.findings(summary.id)?.into_iter().map(|f| f.code));
+            let hash = Sha256B64::of(&bytes);
             let upo = store
                 .upo(summary.id)?
-                .map(|upo| local_upo(&upo.xml, upo.verified));
+                .map(|upo| local_upo(&upo.xml, upo.verified, &hash));
             out.push(LocalInvoice {
                 file_name: row.file_name,
                 state: row.state,
                 ksef_number: row.ksef_number,
-                stored_hash: Some(Sha256B64::of(&bytes).as_str().to_owned()),
+                stored_hash: Some(hash.as_str().to_owned()),
                 reasons,
                 upo,
             });
@@ -41,10 +42,19 @@ pub fn read_store(store: &Store, company: CompanyId) -> Result<Vec<LocalInvoice>
     }
 }
 
-/// The receipt's first document; an unparsable receipt confirms nothing (empty fields).
-fn local_upo(xml: &[u8], verified: bool) -> LocalUpo {
+/// The receipt's document for our bytes (`hash`): a session UPO page confirms many invoices,
+/// so the one whose document hash is ours, else the first (which the auditor then flags). An
+/// unparsable receipt confirms nothing (empty fields).
+fn local_upo(xml: &[u8], verified: bool, hash: &Sha256B64) -> LocalUpo {
     let parsed = Upo::parse(xml).ok();
-    let doc = parsed.as_ref().and_then(|u| u.documents.first());
+    let documents = parsed
+        .as_ref()
+        .map(|u| u.documents.as_slice())
+        .unwrap_or_default();
+    let doc = documents
+        .iter()
+        .find(|d| d.document_hash == *hash)
+        .or_else(|| documents.first());
     LocalUpo {
         verified,
         ksef_number: doc.map(|d| d.ksef_number.to_string()).unwrap_or_default(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use engine::clock::{Clock, SystemClock};
-use engine::runner::{report, Credentials, Runner, RunnerConfig};
+use engine::runner::{report, Credentials, LockError, Runner, RunnerConfig, RunnerLock};
 use engine::store::{CompanyId, Store};
 use ksef_api::http::{HttpConfig, HttpKsef};
 use ksef_api::{ContextIdentifier, Environment, Nip, Secret};
@@ -222,8 +222,18 @@ async fn shutdown_signal() {
 /// Runs `run`.
 pub fn run(args: Args, db: Option<&Path>) -> anyhow::Result<Outcome> {
     init_logging();
+    let path = database_path(db)?;
     let store = open_store(db)?;
     let mut runner = runner(store, &args.connection)?;
+    // One runner per database and company; held until this function returns (or the process
+    // dies, when the OS releases it). With it, any lease still in the outbox is a dead runner's.
+    let lock = RunnerLock::try_acquire(&path, runner.company()).map_err(|e| match e {
+        LockError::Busy(_) => anyhow::Error::new(UsageError(format!(
+            "{e} (another `run` or the desktop app); stop it first"
+        ))),
+        LockError::Io { .. } => anyhow::Error::new(e),
+    })?;
+    runner.take_over(&lock)?;
     runtime()?.block_on(async {
         if args.until_idle {
             runner.run_until_idle().await

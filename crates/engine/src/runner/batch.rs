@@ -15,6 +15,7 @@ use ksef_api::{
 };
 
 use super::{sessions, CrashPoint, Hooks, Runner, RunnerError, Tick};
+use crate::backoff::{BreakerState, RetryDecision};
 use crate::clock::Clock;
 use crate::outcome;
 use crate::state::{Actor, Change, SubmissionState};
@@ -251,10 +252,18 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             let row = self.store.invoice(claim.id)?;
             let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
             let now_ms = self.clock.now_ms();
-            let decision =
+            let mut decision =
                 self.config
                     .retry
                     .after_failure(attempts, retry_after_ms, now_ms, &mut self.rng);
+            if decision == RetryDecision::GiveUp
+                && self.breaker.status().state != BreakerState::Closed
+            {
+                // A global outage is nobody's fault: the invoice waits for KSeF instead of being
+                // handed to a person (as for online sends).
+                decision =
+                    RetryDecision::RetryAt(now_ms.saturating_add(self.config.retry.delay_ms_max));
+            }
             let change = decision.change(&code, Some(&detail));
             self.store.apply_fenced(*claim, &change, now_ms)?;
         }

@@ -9,6 +9,7 @@
 
 mod batch;
 mod hooks;
+mod lock;
 pub mod poller;
 pub mod report;
 pub mod resolver;
@@ -30,6 +31,7 @@ use crate::rng::EngineRng;
 use crate::store::{CompanyId, InvoiceId, Store, StoreError};
 
 pub use hooks::{CrashOnce, CrashPoint, Hooks, InjectedCrash, NoHooks};
+pub use lock::{LockError, RunnerLock};
 pub use time::{ms_to_utc, utc_to_ms, KsefClock};
 
 /// Alert kind (and code) kept open while KSeF is unreachable; its `raised_at` is "unavailable since".
@@ -112,6 +114,14 @@ pub enum RunnerError {
     /// A test hook simulated a crash; nothing after it was recorded.
     #[error(transparent)]
     Crash(#[from] InjectedCrash),
+    /// The runner lock offered is for another company than this runner's.
+    #[error("the runner lock is for company {lock} but this runner sends for company {runner}")]
+    LockMismatch {
+        /// The lock's company id.
+        lock: i64,
+        /// The runner's company id.
+        runner: i64,
+    },
 }
 
 impl RunnerError {
@@ -120,6 +130,7 @@ impl RunnerError {
         match self {
             RunnerError::Store(e) => e.code(),
             RunnerError::Crash(_) => "engine.injected_crash",
+            RunnerError::LockMismatch { .. } => "engine.runner_lock_mismatch",
         }
     }
 }
@@ -231,6 +242,11 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         self
     }
 
+    /// The company this runner sends for.
+    pub fn company(&self) -> CompanyId {
+        self.company
+    }
+
     /// The outbox, for queries.
     pub fn store(&self) -> &Store {
         &self.store
@@ -244,6 +260,30 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     /// When KSeF has been unreachable since (Unix ms), while the circuit breaker is not closed.
     pub fn unavailable_since_ms(&self) -> Option<i64> {
         self.breaker.status().unavailable_since_ms
+    }
+
+    /// Ends the leases of processes that died holding them, now. Holding `lock` proves no other
+    /// runner for this company is alive, so every `sending` lease left is a dead process's:
+    /// waiting it out (minutes, for a batch) would only delay delivery. Each such invoice becomes
+    /// an unknown outcome that the next tick resolves by asking KSeF (never a blind resend).
+    /// Returns how many leases ended.
+    pub fn take_over(&mut self, lock: &RunnerLock) -> Result<usize, RunnerError> {
+        if lock.company() != self.company {
+            return Err(RunnerError::LockMismatch {
+                lock: lock.company().0,
+                runner: self.company.0,
+            });
+        }
+        let ended = self
+            .store
+            .expire_all_leases(self.company, self.clock.now_ms())?;
+        if !ended.is_empty() {
+            tracing::info!(
+                leases = ended.len(),
+                "ended leases left by a runner that died"
+            );
+        }
+        Ok(ended.len())
     }
 
     /// One bounded round of work; see the module docs.

@@ -287,21 +287,10 @@ impl Store {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut outcome = ClaimOutcome::default();
-        let expired = ids(
-            &tx,
-            "SELECT id, fence FROM invoices
-             WHERE company_id = ?1 AND state = 'sending' AND lease_until <= ?2 ORDER BY id",
-            params![company.0, now_ms],
-        )?;
-        for (id, _) in expired {
-            let change = Change::to(SubmissionState::NeedsAttention, state::Actor::Engine).because(
-                "engine.lease_expired",
-                Some("the worker's lease expired mid-send; the outcome is unknown"),
-            );
-            state::apply(&tx, id, Guard::Override, &change, None, now_ms)?;
-            outcome.unresolved.push(id);
-        }
+        let mut outcome = ClaimOutcome {
+            unresolved: expire_leases_until(&tx, company, now_ms, now_ms)?,
+            ..ClaimOutcome::default()
+        };
         let due = ids(
             &tx,
             "SELECT id, fence FROM invoices
@@ -326,6 +315,23 @@ impl Store {
         }
         tx.commit()?;
         Ok(outcome)
+    }
+
+    /// Ends every `sending` lease of `company` now, whatever its expiry: for a caller that knows
+    /// all lease holders are dead (it holds the runner lock, so no other runner can be alive).
+    /// Like an expired lease, each becomes `needs_attention` with an unknown outcome, to be
+    /// resolved by asking KSeF, never by a blind resend. Returns the invoices affected.
+    pub fn expire_all_leases(
+        &mut self,
+        company: CompanyId,
+        now_ms: i64,
+    ) -> Result<Vec<InvoiceId>, StoreError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let expired = expire_leases_until(&tx, company, i64::MAX, now_ms)?;
+        tx.commit()?;
+        Ok(expired)
     }
 
     /// Records a worker's result, guarded by its fencing token: returns [`Applied::Stale`] and
@@ -562,4 +568,30 @@ pub(crate) fn find_live_duplicate(
             Ok(InvoiceId(r.get(0)?))
         })
         .optional()?)
+}
+
+/// Moves `company`'s `sending` invoices whose lease ends at or before `until_ms` to
+/// `needs_attention` (outcome unknown), inside the caller's transaction.
+fn expire_leases_until(
+    tx: &rusqlite::Transaction<'_>,
+    company: CompanyId,
+    until_ms: i64,
+    now_ms: i64,
+) -> Result<Vec<InvoiceId>, StoreError> {
+    let expired = ids(
+        tx,
+        "SELECT id, fence FROM invoices
+         WHERE company_id = ?1 AND state = 'sending' AND lease_until <= ?2 ORDER BY id",
+        params![company.0, until_ms],
+    )?;
+    let mut out = Vec::with_capacity(expired.len());
+    for (id, _) in expired {
+        let change = Change::to(SubmissionState::NeedsAttention, state::Actor::Engine).because(
+            "engine.lease_expired",
+            Some("the worker's lease expired mid-send; the outcome is unknown"),
+        );
+        state::apply(tx, id, Guard::Override, &change, None, now_ms)?;
+        out.push(id);
+    }
+    Ok(out)
 }
