@@ -67,11 +67,18 @@ test('demo invoices reach accepted and the detail panel shows the UPO', async ()
   assert.match((await hash.getProperty('textContent')).trim(), /^[0-9a-fA-F]{64}$/);
 
   // The receipt itself: KSeF's UPO document names this invoice's KSeF number.
+  const invoiceNumber = (await (await detail.$('header h2')).getProperty('textContent')).trim();
   await (await upo.$('[data-testid="upo-view"]')).click();
   const xml = await browser.$('[data-testid="upo-xml"]');
   await xml.waitForExist({ timeout: 10_000 });
   const text = await waitFor('the UPO document', async () => (await xml.getProperty('textContent')) || null);
-  assert.ok(text.includes(number), `the UPO names ${number}`);
+  // A session UPO lists every document of the session: find this one's entry by its KSeF number
+  // and check it is this invoice.
+  const entry = [...text.matchAll(/<Dokument>([\s\S]*?)<\/Dokument>/g)]
+    .map((m) => m[1])
+    .find((d) => d.includes(`<NumerKSeFDokumentu>${number}</NumerKSeFDokumentu>`));
+  assert.ok(entry, `the UPO lists ${number}`);
+  assert.ok(entry.includes(`<NumerFaktury>${invoiceNumber}</NumerFaktury>`), `the UPO entry is ${invoiceNumber}`);
   await screenshot(browser, 'upo-document');
   await browser.keys('Escape');
   await xml.waitForExist({ reverse: true, timeout: 10_000 });
