@@ -19,15 +19,17 @@ const REPS = 30;
 const IDLE_MS = 10_000;
 /** One invoice in this many gets a future issue date, so our validation marks it invalid. */
 const INVALID_ONE_IN = 10;
-/** The Sandbox company's NIP: seeded invoices are filed under it (desk-api SANDBOX_NIP). */
-const SANDBOX_NIP = '5265877635';
+/** The seeded company: the official sample's seller, in KSeF's test environment. It is made the
+ *  active company, and having no token (no keyring here) it sends nothing: the Sandbox would
+ *  start sending the seeded invoices and the figures would be of a busy app, not of the list. */
+const SEED_NIP = '9999999999';
 const ROW_HEIGHT_PX = 28;
 const CLI = process.env.KSEF_DESK_CLI ?? join(REPO, 'target/release/ksef-desk-cli');
 const SAMPLE = join(REPO, '../shared/ksef/samples/fa3-valid/FA_3_Przyklad_1.xml');
 
-/** Copies of the first official sample with their own numbers, issued by the Sandbox company. */
+/** Copies of the first official sample with their own numbers. */
 function generate(dir, count) {
-  const sample = readFileSync(SAMPLE, 'utf8').replace('<NIP>9999999999</NIP>', `<NIP>${SANDBOX_NIP}</NIP>`);
+  const sample = readFileSync(SAMPLE, 'utf8');
   const [head, rest] = sample.split(/<P_2>[^<]*<\/P_2>/);
   for (let i = 0; i < count; i++) {
     const folder = join(dir, String(Math.floor(i / 1_000)).padStart(3, '0'));
@@ -165,7 +167,7 @@ async function measure(label, count, files) {
     const importStart = Date.now();
     const cli = spawnSync(
       CLI,
-      ['--db', join(dataDir, 'outbox.sqlite'), 'import', '--nip', SANDBOX_NIP, '--env', 'sandbox', files],
+      ['--db', join(dataDir, 'outbox.sqlite'), 'import', '--nip', SEED_NIP, '--env', 'test', files],
       { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
     );
     // Exit status 1 means "some invoices are invalid", which the seed intends.
@@ -174,6 +176,12 @@ async function measure(label, count, files) {
       throw new Error(`import failed (${cli.status}): ${cli.stderr}`);
     }
     const importS = (Date.now() - importStart) / 1000;
+    // The import created the seeded company right after the Sandbox (the app's first run, the
+    // only company then), so it has the next id: make it the active one.
+    const settingsPath = join(dataDir, 'settings.json');
+    const settings = JSON.parse(readFileSync(settingsPath, 'utf8'));
+    settings.active_company += 1;
+    writeFileSync(settingsPath, JSON.stringify(settings, null, 2));
 
     const start = Date.now();
     browser = await driver.open();
