@@ -469,3 +469,26 @@ fn a_settings_file_that_still_lists_company_ids_loads_and_companies_come_from_th
         std::fs::read_to_string(dir.path().join(desk_api::settings::SETTINGS_FILE)).expect("file");
     assert!(!rewritten.contains("\"companies\""), "{rewritten}");
 }
+
+#[test]
+fn remove_invalid_takes_only_invalid_rows_off_the_list_and_keeps_their_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fx = open(dir.path());
+    let summary = fx.api.generate_demo_invoices(12).expect("demo");
+    let all: Vec<i64> = summary.items.iter().filter_map(|i| i.invoice_id).collect();
+    let invalid: Vec<i64> = summary
+        .items
+        .iter()
+        .filter(|i| i.outcome == ImportOutcome::Invalid)
+        .filter_map(|i| i.invoice_id)
+        .collect();
+    assert!(!invalid.is_empty(), "{summary:?}");
+    let removed = fx.api.remove_invalid(all.clone()).expect("remove");
+    assert_eq!(removed as usize, invalid.len());
+    let page = fx.api.list_invoices(query()).expect("list");
+    assert_eq!(page.total as usize, all.len() - invalid.len());
+    assert!(page.rows.iter().all(|r| r.state != InvoiceState::Invalid));
+    let kept = fx.api.invoice_detail(invalid[0]).expect("the row is kept");
+    assert_eq!(kept.events.last().map(|e| e.actor), Some(EventActor::User));
+    assert_eq!(fx.api.remove_invalid(all).expect("again"), 0);
+}

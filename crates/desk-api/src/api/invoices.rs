@@ -9,9 +9,10 @@ use crate::convert::{
     alert_out, attempt_out, event_out, finding_out, row_out, state_in, state_out,
 };
 use crate::error::{codes, DeskError, DeskResult};
+use crate::events::DeskEvent;
 use crate::types::{
-    Alert, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState, Rejection,
-    SavedUpos, SortColumn, SortDir, UpoStatus,
+    Alert, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState, InvoicesChanged,
+    Rejection, SavedUpos, SortColumn, SortDir, UpoStatus,
 };
 
 /// Rows scanned for an id-list request (the store's own page cap).
@@ -190,9 +191,20 @@ impl DeskApi {
         Err(not_available("saving UPOs"))
     }
 
-    /// `remove_invalid`.
-    pub fn remove_invalid(&self, _ids: Vec<i64>) -> DeskResult<u32> {
-        Err(not_available("removing invalid invoices"))
+    /// `remove_invalid`: takes the chosen invalid invoices off the list (other states are
+    /// left alone); returns how many. Nothing is deleted: the row, its file and its history stay,
+    /// and the history records the removal (the event log is append-only).
+    pub fn remove_invalid(&self, ids: Vec<i64>) -> DeskResult<u32> {
+        let company = self.active()?.id;
+        let ids: Vec<InvoiceId> = ids.into_iter().map(InvoiceId).collect();
+        let removed = lock(&self.store)?.remove_invalid(company, &ids, self.clock.now_ms())?;
+        if removed > 0 {
+            self.events
+                .emit(DeskEvent::InvoicesChanged(InvoicesChanged {
+                    ids: ids.iter().map(|i| i.0).collect(),
+                }));
+        }
+        Ok(removed)
     }
 
     /// `list_alerts`: the open alerts the runners raised (outages, stuck or orphaned invoices,

@@ -11,6 +11,9 @@ use super::{Company, CompanyId, InvoiceId, Store, StoreError};
 /// Length of one chart day, in milliseconds (days are UTC days).
 pub const DAY_MS: i64 = 86_400_000;
 
+/// Detail of the event recording that a person removed an invalid invoice from the list.
+pub const REMOVED_DETAIL: &str = "removed from the list";
+
 /// How many invoices reached each state on one UTC day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct DayCounts {
@@ -92,6 +95,37 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Takes `company`'s invalid invoices among `ids` off the list and counts (other rows are
+    /// left alone); returns how many were removed. Nothing is deleted: each row keeps its
+    /// content and history, and an event by the user records the removal.
+    pub fn remove_invalid(
+        &mut self,
+        company: CompanyId,
+        ids: &[InvoiceId],
+        now_ms: i64,
+    ) -> Result<u32, StoreError> {
+        let tx = self.conn_mut().transaction()?;
+        let mut removed = 0_u32;
+        for id in ids {
+            let changed = tx.execute(
+                "UPDATE invoices SET removed_at = ?1, updated_at = ?1
+                 WHERE id = ?2 AND company_id = ?3 AND state = 'invalid' AND removed_at IS NULL",
+                params![now_ms, id.0, company.0],
+            )?;
+            if changed == 1 {
+                tx.execute(
+                    "INSERT INTO events (invoice_id, trace_id, at, actor, from_state, to_state, detail)
+                     SELECT id, trace_id, ?1, 'user', 'invalid', 'invalid', ?2
+                     FROM invoices WHERE id = ?3",
+                    params![now_ms, REMOVED_DETAIL, id.0],
+                )?;
+                removed += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(removed)
     }
 
     /// Writes a consistent copy of the whole database to `dest` (`VACUUM INTO`) while it stays
@@ -202,7 +236,10 @@ mod tests {
             .expect("version");
         drop(conn);
         let store = Store::open(&path).expect("migrate");
-        assert_eq!(store.schema_version().expect("version"), 2);
+        assert_eq!(
+            store.schema_version().expect("version"),
+            crate::store::migrate::SCHEMA_VERSION
+        );
         let index: i64 = store
             .conn()
             .query_row(
@@ -212,6 +249,47 @@ mod tests {
             )
             .expect("index");
         assert_eq!(index, 1);
+    }
+
+    #[test]
+    fn remove_invalid_hides_only_invalid_rows_and_records_an_event() {
+        let (_dir, mut store, company) = temp_store();
+        let queued = insert_queued(&mut store, company, "FV/1", b"<1/>", 0);
+        let invalid = insert_queued(&mut store, company, "FV/2", b"<2/>", 0);
+        store
+            .conn()
+            .execute(
+                "UPDATE invoices SET state = 'invalid' WHERE id = ?1",
+                [invalid.0],
+            )
+            .expect("make invalid");
+        let removed = store
+            .remove_invalid(company, &[queued, invalid], 7)
+            .expect("remove");
+        assert_eq!(removed, 1);
+        let listed: Vec<InvoiceId> = store
+            .list_invoices(&crate::store::InvoiceFilter::all(company))
+            .expect("list")
+            .rows
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(listed, vec![queued]);
+        let invalid_count = store
+            .counts_by_state(company)
+            .expect("counts")
+            .into_iter()
+            .find(|(s, _)| *s == crate::state::SubmissionState::Invalid)
+            .map(|(_, n)| n);
+        assert_eq!(invalid_count, Some(0));
+        let last = store.event_history(invalid).expect("history");
+        let last = last.last().expect("an event");
+        assert_eq!((last.at, last.detail.as_deref()), (7, Some(REMOVED_DETAIL)));
+        assert_eq!(store.original_bytes(invalid).expect("kept"), b"<2/>");
+        assert_eq!(
+            store.remove_invalid(company, &[invalid], 8).expect("again"),
+            0
+        );
     }
 
     #[test]

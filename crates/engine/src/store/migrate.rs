@@ -10,6 +10,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_outbox.sql"),
     include_str!("migrations/0002_ksef_number_index.sql"),
+    include_str!("migrations/0003_removed_invalid.sql"),
 ];
 
 /// The schema version this build produces.

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use app::{DayCounts, DAY_MS};
+pub use app::{DayCounts, DAY_MS, REMOVED_DETAIL};
 pub use error::StoreError;
 pub(crate) use invoices::{find_by_content_hash, find_live_duplicate, insert_invoice};
 pub use invoices::{

@@ -196,7 +196,8 @@ pub struct ErrorCount {
 impl Store {
     /// One page of invoices; filtering, sorting and paging all happen in SQL.
     pub fn list_invoices(&self, f: &InvoiceFilter) -> Result<InvoicePage, StoreError> {
-        let mut clauses = vec!["company_id = ?".to_owned()];
+        // Invalid rows a person removed (`Store::remove_invalid`) are off the list.
+        let mut clauses = vec!["company_id = ? AND removed_at IS NULL".to_owned()];
         let mut args: Vec<Value> = vec![Value::Integer(f.company.0)];
         if !f.states.is_empty() {
             let marks = vec!["?"; f.states.len()].join(", ");
@@ -268,9 +269,10 @@ impl Store {
         &self,
         company: CompanyId,
     ) -> Result<Vec<(SubmissionState, i64)>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT state, count(*) FROM invoices WHERE company_id = ?1 GROUP BY state")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT state, count(*) FROM invoices WHERE company_id = ?1 AND removed_at IS NULL
+             GROUP BY state",
+        )?;
         let mut counts: Vec<(SubmissionState, i64)> =
             SubmissionState::ALL.iter().map(|&s| (s, 0)).collect();
         let rows = stmt.query_map([company.0], |r| {
