@@ -647,3 +647,89 @@ async fn reconciliation_alerts_on_invoices_in_our_sessions_that_match_none_of_ou
     b.reconcile_now().await.unwrap();
     assert_eq!(orphan_alerts(b.store()), 1);
 }
+
+/// A runner dies at `point` holding leases; the next one takes the runner lock, ends them at once
+/// and converges without resending, before the dead leases (`lease_ms`) would have run out.
+async fn take_over_converges_before_the_dead_lease_ends(
+    point: CrashPoint,
+    files: Vec<Vec<u8>>,
+    lease_ms: i64,
+) {
+    let env = start_sim().await;
+    let (dir, mut store, company) = temp_store();
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let mut first = runner(&env, store, company).with_hooks(CrashOnce::at(point));
+    assert!(matches!(
+        drive(&mut first).await,
+        Err(RunnerError::Crash(InjectedCrash(p))) if p == point
+    ));
+    let died_at_ms = env.clock.now_ms();
+    drop(first);
+    let db = dir.path().join("outbox.db");
+    let store = Store::open(&db).unwrap();
+    let leased: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM invoices WHERE state = 'sending'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(leased > 0, "the dead runner left claims behind ({point:?})");
+    let lock = RunnerLock::try_acquire(&db, company).unwrap();
+    let mut second = runner(&env, store, company);
+    let ended = second.take_over(&lock).unwrap();
+    assert_eq!(
+        i64::try_from(ended).unwrap(),
+        leased,
+        "every lease left was the dead runner's"
+    );
+    drive(&mut second).await.unwrap();
+    assert!(
+        env.clock.now_ms() < died_at_ms + lease_ms,
+        "idle {} ms after the crash; the dead lease lasts {lease_ms} ms",
+        env.clock.now_ms() - died_at_ms
+    );
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(second.store(), *id, bytes, &env.sim);
+    }
+    assert_eq!(env.sim.ledger().len(), files.len(), "{point:?}");
+    assert_no_double_acceptance(&env.sim);
+}
+
+#[tokio::test(start_paused = true)]
+async fn take_over_after_a_crash_mid_online_send_does_not_wait_out_the_lease() {
+    let lease_ms = RunnerConfig::default().lease_ms;
+    take_over_converges_before_the_dead_lease_ends(
+        CrashPoint::AfterSendBeforeRecord,
+        samples(2),
+        lease_ms,
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn take_over_after_a_crash_mid_batch_does_not_wait_out_the_batch_lease() {
+    let lease_ms = RunnerConfig::default().batch_lease_ms;
+    take_over_converges_before_the_dead_lease_ends(
+        CrashPoint::AfterBatchUpload,
+        numbered_copies(6),
+        lease_ms,
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lock_for_another_company_is_refused() {
+    let env = start_sim().await;
+    let (dir, store, company) = temp_store();
+    let other = CompanyId(company.0 + 1);
+    let lock = RunnerLock::try_acquire(&dir.path().join("outbox.db"), other).unwrap();
+    let mut r = runner(&env, store, company);
+    let err = r.take_over(&lock).unwrap_err();
+    assert_eq!(err.code(), "engine.runner_lock_mismatch");
+}
