@@ -97,9 +97,13 @@ pub const ENGINE_CODES: &[&str] = &[
     "engine.hash_mismatch",
     // The sending loop: unknown outcomes resolved by asking KSeF, an invoice a processed batch
     // does not list, 440 duplicates of our own earlier sending, invoices waiting for a person,
-    // KSeF unreachable for a while, and a crash injected by a test hook.
+    // KSeF unreachable for a while, a crash injected by a test hook, and the one-runner lock
+    // (busy, unusable, offered for another company).
     "engine.batch_missing",
     "engine.orphan",
+    "engine.runner_busy",
+    "engine.runner_lock_io",
+    "engine.runner_lock_mismatch",
     "engine.resolved_received",
     "engine.resolved_not_received",
     "engine.duplicate_own",

@@ -174,6 +174,10 @@ pub struct Runner<K: Ksef, C: Clock + Clone + 'static, H: Hooks = NoHooks> {
     rng: EngineRng,
     limiter: RateLimiter,
     breaker: CircuitBreaker,
+    /// The breaker as it was before it admitted a probe whose outcome has not been reported
+    /// yet. A probe admitted but never sent (a limit said wait after admission) would leave the
+    /// breaker half-open, refusing everything, forever; the next tick puts this back instead.
+    unsent_probe: Option<CircuitBreaker>,
     hooks: H,
     config: RunnerConfig,
     online: Option<OnlineSession>,
@@ -208,6 +212,7 @@ impl<K: Ksef, C: Clock + Clone + 'static> Runner<K, C, NoHooks> {
             rng,
             limiter: RateLimiter::production(),
             breaker: CircuitBreaker::new(),
+            unsent_probe: None,
             hooks: NoHooks,
             config,
             online: None,
@@ -228,6 +233,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             rng: self.rng,
             limiter: self.limiter,
             breaker: self.breaker,
+            unsent_probe: self.unsent_probe,
             hooks,
             config: self.config,
             online: self.online,
@@ -288,6 +294,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
 
     /// One bounded round of work; see the module docs.
     pub async fn tick(&mut self) -> Result<TickOutcome, RunnerError> {
+        self.restore_unsent_probe();
         let now_ms = self.clock.now_ms();
         let mut tick = Tick {
             progressed: false,
@@ -329,6 +336,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     /// The reconciliation job once, now: closes leftover sessions, resolves unknown outcomes,
     /// fetches missing UPOs and raises alerts for what needs a person (the CLI's `reconcile`).
     pub async fn reconcile_now(&mut self) -> Result<TickOutcome, RunnerError> {
+        self.restore_unsent_probe();
         let mut tick = Tick {
             progressed: false,
             wake_ms: None,
@@ -398,10 +406,25 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         }
     }
 
+    /// Between ticks no request is in flight: a breaker still half-open had its probe admitted
+    /// but never sent, so it goes back to open with that probe due.
+    fn restore_unsent_probe(&mut self) {
+        if let Some(before) = self.unsent_probe.take() {
+            if self.breaker.status().state == BreakerState::HalfOpen {
+                self.breaker = before;
+            }
+        }
+    }
+
     /// Whether the breaker lets a request through now; on refusal records when to wake.
     fn admitted(&mut self, tick: &mut Tick) -> bool {
+        let before = self.breaker.clone();
         match self.breaker.admit(self.clock.now_ms()) {
-            Admission::Allowed | Admission::Probe => true,
+            Admission::Allowed => true,
+            Admission::Probe => {
+                self.unsent_probe = Some(before);
+                true
+            }
             Admission::Refused => {
                 if let BreakerState::Open { probe_at_ms } = self.breaker.status().state {
                     tick.wake_at(probe_at_ms);
@@ -443,6 +466,8 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
 
     /// Applies a plan's health advice and keeps the persisted unavailability alert in step.
     fn health(&mut self, health: Health) -> Result<(), RunnerError> {
+        // A request's outcome was reported: any probe was sent.
+        self.unsent_probe = None;
         let now_ms = self.clock.now_ms();
         match health {
             Health::Up => {
