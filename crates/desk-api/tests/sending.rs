@@ -183,9 +183,16 @@ fn the_runner_follows_the_active_company_and_stops() {
     api.set_active_company(other).expect("switch while sending");
     assert!(api.sending_for(other));
     assert!(!api.sending_for(sandbox));
+    let db = dir.path().join(desk_api::DATABASE_FILE);
+    let company = engine::store::CompanyId(other);
+    let busy = engine::runner::RunnerLock::try_acquire(&db, company).expect_err("app holds it");
+    assert_eq!(busy.code(), "engine.runner_busy");
+    engine::runner::RunnerLock::try_acquire(&db, engine::store::CompanyId(sandbox))
+        .expect("the Sandbox's lock was released on the switch");
 
     api.stop_sending().expect("stop");
     assert!(!api.sending_for(other) && !api.sending_for(sandbox));
+    engine::runner::RunnerLock::try_acquire(&db, company).expect("released on stop");
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use engine::clock::Clock;
-use engine::runner::{report, Credentials, Runner, RunnerConfig};
+use engine::runner::{report, Credentials, Runner, RunnerConfig, RunnerLock};
 use engine::store::{CompanyId, Store};
 use ksef_api::http::HttpKsef;
 use ksef_api::{ContextIdentifier, Nip};
@@ -74,11 +74,16 @@ impl DeskApi {
             .map_err(|e| DeskError::new("business.nip_checksum", e.to_string()))?;
         let ksef =
             HttpKsef::new(endpoint.http).map_err(|e| DeskError::new(&e.code(), e.to_string()))?;
+        // One runner per database and company (another app instance or `ksef-desk-cli run`
+        // holds it otherwise); held by the task until it ends.
+        let db = self.data_dir.join(DATABASE_FILE);
+        let runner_lock = RunnerLock::try_acquire(&db, active.id)
+            .map_err(|e| DeskError::new(e.code(), e.to_string()))?;
         // The runner gets its own connection, so UI queries never wait behind a tick.
-        let store = Store::open(&self.data_dir.join(DATABASE_FILE))?;
+        let store = Store::open(&db)?;
         let seed = rand::RngCore::next_u64(&mut *lock(&self.rng)?);
         let clock = SharedClock(Arc::clone(&self.clock));
-        let runner = Runner::new(
+        let mut runner = Runner::new(
             store,
             active.id,
             ksef,
@@ -90,6 +95,10 @@ impl DeskApi {
             engine::rng::seeded(seed),
             RunnerConfig::default(),
         );
+        // Holding the lock proves leases left in the outbox are a dead process's: end them now.
+        runner
+            .take_over(&runner_lock)
+            .map_err(|e| DeskError::new(e.code(), e.to_string()))?;
         let stop = Arc::new(Notify::new());
         let wake = Arc::new(Notify::new());
         let drive = Drive {
@@ -100,7 +109,10 @@ impl DeskApi {
             stop: Arc::clone(&stop),
             wake: Arc::clone(&wake),
         };
-        let task = self.runtime.spawn(drive.run(runner));
+        let task = self.runtime.spawn(async move {
+            drive.run(runner).await;
+            drop(runner_lock);
+        });
         *lock(&self.sending)? = Some(SendingTask {
             company: active.id.0,
             stop,
