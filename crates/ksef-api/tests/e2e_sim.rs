@@ -391,3 +391,116 @@ async fn a_sent_invoice_is_found_by_seller_nip_and_number() {
         .unwrap();
     assert!(none.invoices.is_empty(), "{none:?}");
 }
+
+/// Issue #3's month-end shape: 1 000 distinct invoices in one batch session, split into several
+/// encrypted parts, then every per-invoice status read back through paged lists (continuation
+/// tokens) and every invoice found in the session UPO pages with its hash.
+#[tokio::test(start_paused = true)]
+async fn batch_of_1000_invoices_in_several_parts_yields_statuses_and_session_upo_pages() {
+    const COUNT: usize = 1_000;
+    const PAGE_SIZE: u32 = 100;
+    let (_sim, auth) = start().await;
+    let template = String::from_utf8(sample_named("FA_3_Przyklad_1.xml")).unwrap();
+    let original_number = "<P_2>FV2026/02/150</P_2>";
+    assert!(template.contains(original_number), "sample 1 changed");
+    // Distinct P_2 values make 1 000 distinct invoices for KSeF's duplicate check.
+    let invoices: Vec<BatchInvoice> = (0..COUNT)
+        .map(|i| BatchInvoice {
+            file_name: format!("FV-BATCH-{i:04}.xml"),
+            xml: template
+                .replace(original_number, &format!("<P_2>FV/BATCH/{i:04}</P_2>"))
+                .into_bytes(),
+        })
+        .collect();
+    let limits = BatchLimits {
+        part_size_bytes_max: 250_000,
+        ..BatchLimits::KSEF
+    };
+    let archive = build_archive(&invoices, Compression::Zip, &limits).unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+    let cipher = SessionCipher::generate(&mut rng);
+    let pkg = package(&archive, Compression::Zip, &cipher, &limits).unwrap();
+    assert!(pkg.file.parts.len() >= 3, "{} parts", pkg.file.parts.len());
+
+    let opened = auth
+        .open_batch_session(
+            FormCode::Fa3,
+            &pkg.file,
+            &cipher,
+            InvoicingMode::Online,
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    let ksef = auth.ksef();
+    for upload in &opened.parts {
+        let index = usize::try_from(upload.ordinal - 1).unwrap();
+        ksef.upload_part(upload, &pkg.encrypted_parts[index])
+            .await
+            .unwrap();
+    }
+    let access = auth.access_token().await.unwrap();
+    ksef.close_batch_session(&access, &opened.session)
+        .await
+        .unwrap();
+    let mut session = ksef.session_status(&access, &opened.session).await.unwrap();
+    for _ in 0..POLLS_MAX {
+        if session.is_final() && !session.upo_pages.is_empty() {
+            break;
+        }
+        tokio::time::advance(Duration::from_millis(500)).await;
+        session = ksef.session_status(&access, &opened.session).await.unwrap();
+    }
+    assert_eq!(session.code, 200, "{session:?}");
+    assert_eq!(session.successful_invoice_count, Some(COUNT as u32));
+
+    // Every status, page by page.
+    let mut statuses = std::collections::HashMap::new();
+    let mut request = PageRequest::first(PAGE_SIZE);
+    let mut pages = 0;
+    loop {
+        let page = ksef
+            .session_invoices(&access, &opened.session, &request)
+            .await
+            .unwrap();
+        pages += 1;
+        for item in page.items {
+            assert_eq!(item.status.code, 200, "{:?}", item.status);
+            let ksef_number = item.ksef_number.clone().expect("accepted has a number");
+            let previous = statuses.insert(item.invoice_hash.clone(), ksef_number);
+            assert!(previous.is_none(), "an invoice was listed twice");
+        }
+        match page.continuation {
+            Some(token) => request.continuation = Some(token),
+            None => break,
+        }
+        assert!(pages <= COUNT, "continuation never ends");
+    }
+    assert_eq!(pages, COUNT / PAGE_SIZE as usize);
+    let expected: std::collections::HashSet<Sha256B64> =
+        invoices.iter().map(|i| Sha256B64::of(&i.xml)).collect();
+    assert_eq!(
+        statuses
+            .keys()
+            .cloned()
+            .collect::<std::collections::HashSet<_>>(),
+        expected
+    );
+
+    // Every invoice in the session UPO, with the KSeF number its status gave.
+    let mut in_upo = 0;
+    for page in &session.upo_pages {
+        let downloaded = ksef.download_presigned(&page.download.url).await.unwrap();
+        let upo = Upo::parse(&downloaded.bytes).unwrap();
+        for document in &upo.documents {
+            assert_eq!(
+                statuses.get(&document.document_hash),
+                Some(&document.ksef_number),
+                "UPO document {} does not match the status list",
+                document.invoice_number
+            );
+            in_upo += 1;
+        }
+    }
+    assert_eq!(in_upo, COUNT);
+}
