@@ -13,10 +13,11 @@ use ksef_api::batch::{build_archive, package, BatchInvoice, BatchLimits, Compres
 use ksef_api::crypto::SessionCipher;
 use ksef_api::http::{HttpConfig, HttpKsef};
 use ksef_api::port::{Ksef, MetadataQuery, QueryDateType, QuerySubject, UpoSelector};
-use ksef_api::status::{InvoicingMode, PageRequest};
+use ksef_api::status::{InvoicingMode, PageRequest, SessionStatus};
 use ksef_api::upo::Upo;
 use ksef_api::{
-    ContextIdentifier, Environment, ErrorClass, FormCode, HashCheck, Nip, Secret, Sha256B64,
+    ContextIdentifier, Environment, ErrorClass, FormCode, HashCheck, Nip, Secret, SessionRef,
+    Sha256B64,
 };
 use ksef_sim::{LimitsMode, SimConfig, Simulator};
 use rand::SeedableRng;
@@ -182,28 +183,26 @@ async fn send_a_sample_and_get_its_ksef_number_and_upo() {
     assert_eq!(listed.items[0].ksef_number.as_ref(), Some(&ksef_number));
 }
 
-#[tokio::test(start_paused = true)]
-async fn batch_of_samples_is_packaged_uploaded_and_accepted() {
-    let (_sim, auth) = start().await;
-    // Samples with distinct invoice numbers, so none is a duplicate of another.
-    let names = [
-        "FA_3_Przyklad_1.xml",
-        "FA_3_Przyklad_2.xml",
-        "FA_3_Przyklad_5.xml",
-    ];
-    let invoices: Vec<BatchInvoice> = names
-        .iter()
-        .map(|n| BatchInvoice {
-            file_name: (*n).to_owned(),
-            xml: sample_named(n),
-        })
-        .collect();
-    // Small parts so the upload really is split.
+/// A batch session as KSeF saw it, once its verdict (and UPO pages) are final.
+struct SentBatch {
+    session: SessionRef,
+    status: SessionStatus,
+    access: Secret,
+}
+
+/// Packages `invoices` as a ZIP split into parts of at most `part_size_bytes_max`, opens a batch
+/// session, uploads every part to its pre-signed URL, closes the session and waits (on the shared
+/// paused clock) until its status is final with UPO pages. Asserts the upload really was split.
+async fn send_batch(
+    auth: &Client,
+    invoices: &[BatchInvoice],
+    part_size_bytes_max: usize,
+) -> SentBatch {
     let limits = BatchLimits {
-        part_size_bytes_max: 1_000,
+        part_size_bytes_max,
         ..BatchLimits::KSEF
     };
-    let archive = build_archive(&invoices, Compression::Zip, &limits).unwrap();
+    let archive = build_archive(invoices, Compression::Zip, &limits).unwrap();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
     let cipher = SessionCipher::generate(&mut rng);
     let pkg = package(&archive, Compression::Zip, &cipher, &limits).unwrap();
@@ -212,7 +211,6 @@ async fn batch_of_samples_is_packaged_uploaded_and_accepted() {
         "archive of {} B should need several parts",
         archive.len()
     );
-
     let opened = auth
         .open_batch_session(
             FormCode::Fa3,
@@ -235,18 +233,43 @@ async fn batch_of_samples_is_packaged_uploaded_and_accepted() {
     ksef.close_batch_session(&access, &opened.session)
         .await
         .unwrap();
-
-    let mut session = ksef.session_status(&access, &opened.session).await.unwrap();
+    let mut status = ksef.session_status(&access, &opened.session).await.unwrap();
     for _ in 0..POLLS_MAX {
-        if session.is_final() {
+        if status.is_final() && !status.upo_pages.is_empty() {
             break;
         }
         tokio::time::advance(Duration::from_millis(500)).await;
-        session = ksef.session_status(&access, &opened.session).await.unwrap();
+        status = ksef.session_status(&access, &opened.session).await.unwrap();
     }
-    assert_eq!(session.code, 200, "{session:?}");
+    assert_eq!(status.code, 200, "{status:?}");
+    SentBatch {
+        session: opened.session,
+        status,
+        access,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn batch_of_samples_is_packaged_uploaded_and_accepted() {
+    let (_sim, auth) = start().await;
+    // Samples with distinct invoice numbers, so none is a duplicate of another.
+    let names = [
+        "FA_3_Przyklad_1.xml",
+        "FA_3_Przyklad_2.xml",
+        "FA_3_Przyklad_5.xml",
+    ];
+    let invoices: Vec<BatchInvoice> = names
+        .iter()
+        .map(|n| BatchInvoice {
+            file_name: (*n).to_owned(),
+            xml: sample_named(n),
+        })
+        .collect();
+    // Small parts so the upload really is split.
+    let sent = send_batch(&auth, &invoices, 1_000).await;
+    let (ksef, access) = (auth.ksef(), &sent.access);
     let listed = ksef
-        .session_invoices(&access, &opened.session, &PageRequest::first(10))
+        .session_invoices(access, &sent.session, &PageRequest::first(10))
         .await
         .unwrap();
     let mut accepted: Vec<(String, Sha256B64)> = listed
@@ -412,46 +435,8 @@ async fn batch_of_1000_invoices_in_several_parts_yields_statuses_and_session_upo
                 .into_bytes(),
         })
         .collect();
-    let limits = BatchLimits {
-        part_size_bytes_max: 250_000,
-        ..BatchLimits::KSEF
-    };
-    let archive = build_archive(&invoices, Compression::Zip, &limits).unwrap();
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
-    let cipher = SessionCipher::generate(&mut rng);
-    let pkg = package(&archive, Compression::Zip, &cipher, &limits).unwrap();
-    assert!(pkg.file.parts.len() >= 3, "{} parts", pkg.file.parts.len());
-
-    let opened = auth
-        .open_batch_session(
-            FormCode::Fa3,
-            &pkg.file,
-            &cipher,
-            InvoicingMode::Online,
-            &mut rng,
-        )
-        .await
-        .unwrap();
-    let ksef = auth.ksef();
-    for upload in &opened.parts {
-        let index = usize::try_from(upload.ordinal - 1).unwrap();
-        ksef.upload_part(upload, &pkg.encrypted_parts[index])
-            .await
-            .unwrap();
-    }
-    let access = auth.access_token().await.unwrap();
-    ksef.close_batch_session(&access, &opened.session)
-        .await
-        .unwrap();
-    let mut session = ksef.session_status(&access, &opened.session).await.unwrap();
-    for _ in 0..POLLS_MAX {
-        if session.is_final() && !session.upo_pages.is_empty() {
-            break;
-        }
-        tokio::time::advance(Duration::from_millis(500)).await;
-        session = ksef.session_status(&access, &opened.session).await.unwrap();
-    }
-    assert_eq!(session.code, 200, "{session:?}");
+    let sent = send_batch(&auth, &invoices, 250_000).await;
+    let (ksef, access, session) = (auth.ksef(), &sent.access, &sent.status);
     assert_eq!(session.successful_invoice_count, Some(COUNT as u32));
 
     // Every status, page by page.
@@ -460,7 +445,7 @@ async fn batch_of_1000_invoices_in_several_parts_yields_statuses_and_session_upo
     let mut pages = 0;
     loop {
         let page = ksef
-            .session_invoices(&access, &opened.session, &request)
+            .session_invoices(access, &sent.session, &request)
             .await
             .unwrap();
         pages += 1;
