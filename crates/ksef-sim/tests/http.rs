@@ -159,44 +159,18 @@ async fn online_invoice_is_accepted_with_a_valid_ksef_number_and_a_verifiable_up
     );
 
     // Close: 170, then 200 with a session UPO page.
-    let (code, _) = h
-        .post(
-            &format!("/sessions/online/{session}/close"),
-            Some(&access),
-            None,
-        )
-        .await;
+    let code = h.close_session("online", &session, &access).await;
     assert_eq!(code, 204);
-    let status = h
-        .get_json(
-            &format!("/sessions/{session}"),
-            "/sessions/{referenceNumber}",
-            &access,
-        )
-        .await;
+    let status = h.session_status(&session, &access).await;
     assert_eq!(status["status"]["code"], 170);
     h.advance_ms(PROCESSING_MS);
-    let status = h
-        .get_json(
-            &format!("/sessions/{session}"),
-            "/sessions/{referenceNumber}",
-            &access,
-        )
-        .await;
+    let status = h.session_status(&session, &access).await;
     assert_eq!(status["status"]["code"], 200);
     assert_eq!(status["successfulInvoiceCount"], 1);
     let page_url = status["upo"]["pages"][0]["downloadUrl"]
         .as_str()
         .expect("page url");
-    let page = h
-        .http
-        .get(page_url)
-        .send()
-        .await
-        .expect("page")
-        .bytes()
-        .await
-        .expect("body");
+    let page = h.download(page_url).await;
     assert_valid_upo(&page);
     assert!(String::from_utf8_lossy(&page)
         .contains("<CalkowitaLiczbaDokumentow>1</CalkowitaLiczbaDokumentow>"));
@@ -374,11 +348,7 @@ async fn drop_after_commit_loses_the_answer_but_not_the_invoice() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let session = h.open_online(&access, &KEY, &IV).await;
-    let admin = h
-        .http
-        .post(format!("{}/_sim/faults", h.root))
-        .json(&json!({"faultDropResponse": 1.0}));
-    assert_eq!(admin.send().await.expect("admin").status(), 200);
+    assert_eq!(h.set_faults(json!({"faultDropResponse": 1.0})).await, 200);
     let xml = invoice_xml(NIP, "FV/DROP/1", TODAY);
     let body = Harness::send_body(&KEY, &IV, &xml);
     let result = h
@@ -394,11 +364,7 @@ async fn drop_after_commit_loses_the_answer_but_not_the_invoice() {
         !error.is_status(),
         "a transport error, not an HTTP status: {error}"
     );
-    let reset = h
-        .http
-        .post(format!("{}/_sim/faults", h.root))
-        .json(&json!({"faultDropResponse": 0.0}));
-    assert_eq!(reset.send().await.expect("admin").status(), 200);
+    assert_eq!(h.set_faults(json!({"faultDropResponse": 0.0})).await, 200);
     h.advance_ms(PROCESSING_MS);
     let ledger: Vec<Value> = h
         .http
@@ -423,11 +389,7 @@ async fn timeout_fault_drops_the_connection_without_an_effect() {
     let h = Harness::start(cfg).await;
     let (access, _) = h.authenticate().await;
     let session = h.open_online(&access, &KEY, &IV).await;
-    let admin = h
-        .http
-        .post(format!("{}/_sim/faults", h.root))
-        .json(&json!({"faultTimeout": 1.0}));
-    assert_eq!(admin.send().await.expect("admin").status(), 200);
+    assert_eq!(h.set_faults(json!({"faultTimeout": 1.0})).await, 200);
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/TO/1", TODAY));
     let result = h
         .try_post(
@@ -465,13 +427,7 @@ async fn online_session_expires_after_twelve_hours() {
         21180
     );
     h.advance_ms(PROCESSING_MS);
-    let status = h
-        .get_json(
-            &format!("/sessions/{session}"),
-            "/sessions/{referenceNumber}",
-            &access,
-        )
-        .await;
+    let status = h.session_status(&session, &access).await;
     assert_eq!(status["status"]["code"], 440);
 }
 
@@ -653,30 +609,12 @@ async fn batch_of_many_invoices_across_parts_is_processed_invoice_by_invoice() {
     for (request, part) in requests.iter().zip(encrypted) {
         assert_eq!(upload(&h, request, part).await, 201);
     }
-    let (code, _) = h
-        .post(
-            &format!("/sessions/batch/{session}/close"),
-            Some(&access),
-            None,
-        )
-        .await;
+    let code = h.close_session("batch", &session, &access).await;
     assert_eq!(code, 204);
-    let status = h
-        .get_json(
-            &format!("/sessions/{session}"),
-            "/sessions/{referenceNumber}",
-            &access,
-        )
-        .await;
+    let status = h.session_status(&session, &access).await;
     assert_eq!(status["status"]["code"], 150);
     h.advance_ms(PROCESSING_MS);
-    let status = h
-        .get_json(
-            &format!("/sessions/{session}"),
-            "/sessions/{referenceNumber}",
-            &access,
-        )
-        .await;
+    let status = h.session_status(&session, &access).await;
     assert_eq!(status["status"]["code"], 200, "{status}");
     assert_eq!(status["invoiceCount"], 120);
     assert_eq!(status["successfulInvoiceCount"], 119);
@@ -700,15 +638,7 @@ async fn batch_of_many_invoices_across_parts_is_processed_invoice_by_invoice() {
     let page_url = status["upo"]["pages"][0]["downloadUrl"]
         .as_str()
         .expect("page url");
-    let page = h
-        .http
-        .get(page_url)
-        .send()
-        .await
-        .expect("page")
-        .bytes()
-        .await
-        .expect("body");
+    let page = h.download(page_url).await;
     assert_valid_upo(&page);
     assert!(String::from_utf8_lossy(&page)
         .contains("<CalkowitaLiczbaDokumentow>119</CalkowitaLiczbaDokumentow>"));
@@ -754,26 +684,12 @@ async fn admin_outage_and_forced_rejection_take_effect() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let session = h.open_online(&access, &KEY, &IV).await;
-    let admin = |body: Value| {
-        h.http
-            .post(format!("{}/_sim/faults", h.root))
-            .json(&body)
-            .send()
-    };
-    assert_eq!(
-        admin(json!({"outage": {"mode": "503"}}))
-            .await
-            .expect("admin")
-            .status(),
-        200
-    );
+    assert_eq!(h.set_faults(json!({"outage": {"mode": "503"}})).await, 200);
     let (code, _, _) = h.get(&format!("/sessions/{session}"), Some(&access)).await;
     assert_eq!(code, 503);
     assert_eq!(
-        admin(json!({"stopOutage": true, "rejectNext": {"code": 450}}))
-            .await
-            .expect("admin")
-            .status(),
+        h.set_faults(json!({"stopOutage": true, "rejectNext": {"code": 450}}))
+            .await,
         200
     );
     let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
@@ -816,20 +732,8 @@ async fn admin_outage_and_forced_rejection_take_effect() {
         .post("/_sim/faults", None, Some(json!({"fault5xx": 2.0})))
         .await;
     assert_eq!(code, 404, "admin lives at the root, not under /v2");
-    assert_eq!(
-        admin(json!({"fault5xx": 2.0}))
-            .await
-            .expect("admin")
-            .status(),
-        400
-    );
-    assert_eq!(
-        admin(json!({"fault5xx": 1.0}))
-            .await
-            .expect("admin")
-            .status(),
-        200
-    );
+    assert_eq!(h.set_faults(json!({"fault5xx": 2.0})).await, 400);
+    assert_eq!(h.set_faults(json!({"fault5xx": 1.0})).await, 200);
     let (code, _, _) = h.get(&format!("/sessions/{session}"), Some(&access)).await;
     assert_eq!(code, 500);
     // Public endpoints are never faulted: clients can always start over.

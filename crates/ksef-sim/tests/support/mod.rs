@@ -353,6 +353,45 @@ impl Harness {
         self.contract.check(template, "get", 200, &body);
         body
     }
+
+    /// `GET /sessions/{session}`, checked against the contract.
+    pub async fn session_status(&self, session: &str, access: &str) -> Value {
+        self.get_json(
+            &format!("/sessions/{session}"),
+            "/sessions/{referenceNumber}",
+            access,
+        )
+        .await
+    }
+
+    /// Closes an `online` or `batch` session; returns the HTTP status.
+    pub async fn close_session(&self, kind: &str, session: &str, access: &str) -> u16 {
+        self.post(
+            &format!("/sessions/{kind}/{session}/close"),
+            Some(access),
+            None,
+        )
+        .await
+        .0
+    }
+
+    /// `POST /_sim/faults` (the admin API at the root, not under `/v2`); returns the HTTP status.
+    pub async fn set_faults(&self, faults: Value) -> u16 {
+        let response = self
+            .http
+            .post(format!("{}/_sim/faults", self.root))
+            .json(&faults)
+            .send()
+            .await
+            .expect("admin answers");
+        response.status().as_u16()
+    }
+
+    /// Downloads a pre-signed URL (UPO pages, batch parts): the body bytes.
+    pub async fn download(&self, url: &str) -> Vec<u8> {
+        let response = self.http.get(url).send().await.expect("download");
+        response.bytes().await.expect("body").to_vec()
+    }
 }
 
 /// Validates `xml` against the UPO v4-3 XSD with xmllint.
