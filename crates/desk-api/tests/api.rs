@@ -212,6 +212,37 @@ fn list_restricted_to_ids_returns_exactly_those() {
 }
 
 #[test]
+fn id_selection_pages_in_sql_and_an_empty_selection_selects_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = open(dir.path());
+    let summary = f.api.generate_demo_invoices(12).expect("generate");
+    let mut ids: Vec<i64> = summary.items.iter().filter_map(|i| i.invoice_id).collect();
+    ids.truncate(5);
+    let second_page = f
+        .api
+        .list_invoices(InvoiceQuery {
+            ids: Some(ids.clone()),
+            offset: 3,
+            limit: 3,
+            ..query()
+        })
+        .expect("list");
+    // The total counts the whole selection; the page is what is left after the offset.
+    assert_eq!(second_page.total, 5);
+    assert_eq!(second_page.rows.len(), 2);
+    assert!(second_page.rows.iter().all(|r| ids.contains(&r.id)));
+    let nothing = f
+        .api
+        .list_invoices(InvoiceQuery {
+            ids: Some(Vec::new()),
+            ..query()
+        })
+        .expect("list");
+    assert_eq!(nothing.total, 0);
+    assert!(nothing.rows.is_empty());
+}
+
+#[test]
 fn dictionary_has_every_builtin_code_in_both_languages() {
     let dir = tempfile::tempdir().expect("tempdir");
     let entries = open(dir.path()).api.dictionary();

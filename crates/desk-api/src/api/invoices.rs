@@ -15,9 +15,6 @@ use crate::types::{
     Rejection, SavedUpos, SortColumn, SortDir, UpoStatus,
 };
 
-/// Rows scanned for an id-list request (the store's own page cap).
-pub const IDS_SCAN_ROWS_MAX: u32 = 1_000;
-
 fn invoice_not_found(id: i64) -> DeskError {
     DeskError::new(
         "engine.invoice_not_found",
@@ -33,59 +30,49 @@ fn not_available(what: &str) -> DeskError {
 }
 
 impl DeskApi {
-    /// `list_invoices`. With `ids` set (import-summary links) the page is cut from at most
-    /// [`IDS_SCAN_ROWS_MAX`] matches, because the store cannot filter by id list yet.
+    /// `list_invoices`: one page of the active company's invoices; filtering (including an id
+    /// selection of any size), sorting and paging all happen in SQL.
     pub fn list_invoices(&self, q: InvoiceQuery) -> DeskResult<InvoicePage> {
         let company = self.active()?.id;
+        // An empty selection selects nothing (the store reads an empty id list as "no filter").
+        if q.ids.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(InvoicePage {
+                rows: Vec::new(),
+                total: 0,
+            });
+        }
         let (sort, direction) = sort_in(q.sort.column, q.sort.dir);
         let blank = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
-        let mut filter = InvoiceFilter {
+        let filter = InvoiceFilter {
             company,
             states: q.states.iter().copied().map(state_in).collect(),
             issued_from: blank(q.date_from),
             issued_to: blank(q.date_to),
             counterparty: blank(q.counterparty),
             number_contains: blank(q.number),
+            ids: q
+                .ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(InvoiceId)
+                .collect(),
             sort,
             direction,
             offset: q.offset,
             limit: q.limit,
         };
         let store = lock(&self.store)?;
-        let Some(ids) = q.ids else {
-            let page = store.list_invoices(&filter)?;
-            let ids: Vec<InvoiceId> = page.rows.iter().map(|r| r.id).collect();
-            let with_upo = store.upo_stored(&ids)?;
-            return Ok(InvoicePage {
-                rows: page
-                    .rows
-                    .iter()
-                    .map(|r| row_out(r, with_upo.contains(&r.id)))
-                    .collect(),
-                total: page.total,
-            });
-        };
-        filter.offset = 0;
-        filter.limit = IDS_SCAN_ROWS_MAX;
-        let found: Vec<_> = store
-            .list_invoices(&filter)?
-            .rows
-            .into_iter()
-            .filter(|r| ids.contains(&r.id.0))
-            .collect();
-        let found_ids: Vec<InvoiceId> = found.iter().map(|r| r.id).collect();
-        let with_upo = store.upo_stored(&found_ids)?;
-        let matching: Vec<InvoiceRow> = found
-            .iter()
-            .map(|r| row_out(r, with_upo.contains(&r.id)))
-            .collect();
-        let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
-        let rows = matching
-            .into_iter()
-            .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(q.limit).unwrap_or(usize::MAX))
-            .collect();
-        Ok(InvoicePage { rows, total })
+        let page = store.list_invoices(&filter)?;
+        let ids: Vec<InvoiceId> = page.rows.iter().map(|r| r.id).collect();
+        let with_upo = store.upo_stored(&ids)?;
+        Ok(InvoicePage {
+            rows: page
+                .rows
+                .iter()
+                .map(|r| row_out(r, with_upo.contains(&r.id)))
+                .collect(),
+            total: page.total,
+        })
     }
 
     /// `invoice_detail`: the stored row, its findings and history, and the summary re-read from

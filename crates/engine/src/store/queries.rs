@@ -69,6 +69,9 @@ pub struct InvoiceFilter {
     pub counterparty: Option<String>,
     /// Invoice number containing (case-insensitive) this text.
     pub number_contains: Option<String>,
+    /// Only these invoices (empty: all): bulk actions on a selection. Any length; ids of other
+    /// companies or unknown ids simply match nothing.
+    pub ids: Vec<InvoiceId>,
     /// Sort column.
     pub sort: InvoiceSort,
     /// Sort direction.
@@ -89,6 +92,7 @@ impl InvoiceFilter {
             issued_to: None,
             counterparty: None,
             number_contains: None,
+            ids: Vec::new(),
             sort: InvoiceSort::default(),
             direction: SortDirection::default(),
             offset: 0,
@@ -221,6 +225,13 @@ impl Store {
         if let Some(number) = &f.number_contains {
             clauses.push("instr(lower(invoice_number), lower(?)) > 0".to_owned());
             args.push(Value::Text(number.clone()));
+        }
+        if !f.ids.is_empty() {
+            // One JSON array parameter rather than one `?` per id: a selection can be larger
+            // than SQLite's bound-parameter limit.
+            clauses.push("id IN (SELECT value FROM json_each(?))".to_owned());
+            let list: Vec<String> = f.ids.iter().map(|id| id.0.to_string()).collect();
+            args.push(Value::Text(format!("[{}]", list.join(","))));
         }
         let filter = clauses.join(" AND ");
         let total: i64 = self.conn().query_row(

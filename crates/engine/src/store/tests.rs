@@ -619,3 +619,62 @@ fn attempts_are_recorded_in_order_and_bad_outcomes_refused() {
         "finished before started"
     );
 }
+
+#[test]
+fn list_filters_by_id_selection_in_sql() {
+    let (_dir, mut store, company) = temp_store();
+    let other = store
+        .insert_company(
+            &NewCompany {
+                name: "Other",
+                environment: "demo",
+                nip: "7352765225",
+                base_url: "https://api-demo.ksef.mf.gov.pl/v2",
+                keyring_ref: "ksef-desk/7352765225/demo",
+            },
+            0,
+        )
+        .unwrap();
+    let ids: Vec<InvoiceId> = (0..6)
+        .map(|i| add(&mut store, company, &format!("FV/{i}"), i))
+        .collect();
+    let foreign = add(&mut store, other, "FV/other", 0);
+    let chosen = vec![ids[4], ids[1], foreign];
+    let picked = InvoiceFilter {
+        ids: chosen.clone(),
+        sort: InvoiceSort::InvoiceNumber,
+        direction: SortDirection::Ascending,
+        ..InvoiceFilter::all(company)
+    };
+    let page = store.list_invoices(&picked).unwrap();
+    // Another company's id is not this company's invoice, even when selected.
+    assert_eq!(page.total, 2);
+    let got: Vec<InvoiceId> = page.rows.iter().map(|r| r.id).collect();
+    assert_eq!(got, [ids[1], ids[4]]);
+
+    // The selection combines with the other criteria.
+    let numbered = InvoiceFilter {
+        number_contains: Some("FV/4".into()),
+        ..picked.clone()
+    };
+    let rows = store.list_invoices(&numbered).unwrap().rows;
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), [ids[4]]);
+
+    // Larger than SQLite's bound-parameter limit (32 766): still one query, still exact.
+    let mut huge: Vec<InvoiceId> = (1_000_000..1_040_000).map(InvoiceId).collect();
+    huge.push(ids[2]);
+    let page = store
+        .list_invoices(&InvoiceFilter {
+            ids: huge,
+            ..InvoiceFilter::all(company)
+        })
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.rows[0].id, ids[2]);
+
+    // An empty selection is no filter at all.
+    assert_eq!(
+        store.list_invoices(&InvoiceFilter::all(company)).unwrap().total,
+        6
+    );
+}
