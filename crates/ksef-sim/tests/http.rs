@@ -7,7 +7,8 @@ mod xades;
 
 use serde_json::{json, Value};
 use support::{
-    assert_valid_upo, config, crc8, invoice_xml, sha_b64, Harness, NIP, PROCESSING_MS, TOKEN,
+    assert_valid_upo, config, crc8, exception_code, invoice_xml, sha_b64, Harness, NIP,
+    PROCESSING_MS, TOKEN,
 };
 
 const KEY: [u8; 32] = [0x11; 32];
@@ -19,22 +20,10 @@ const TODAY: &str = "2026-02-10";
 async fn auth_flow_follows_the_documented_states_and_token_rules() {
     let h = Harness::start(config()).await;
     let (reference, auth_token) = h.start_auth(NIP, TOKEN).await;
-    let status = h
-        .get_json(
-            &format!("/auth/{reference}"),
-            "/auth/{referenceNumber}",
-            &auth_token,
-        )
-        .await;
+    let status = h.auth_status(&reference, &auth_token).await;
     assert_eq!(status["status"]["code"], 100);
     h.advance_ms(PROCESSING_MS);
-    let status = h
-        .get_json(
-            &format!("/auth/{reference}"),
-            "/auth/{referenceNumber}",
-            &auth_token,
-        )
-        .await;
+    let status = h.auth_status(&reference, &auth_token).await;
     assert_eq!(status["status"]["code"], 200);
 
     let (code, tokens) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
@@ -42,10 +31,7 @@ async fn auth_flow_follows_the_documented_states_and_token_rules() {
     h.contract.check("/auth/token/redeem", "post", 200, &tokens);
     let (code, again) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
     assert_eq!(code, 400);
-    assert_eq!(
-        again["exception"]["exceptionDetailList"][0]["exceptionCode"],
-        21301
-    );
+    assert_eq!(exception_code(&again), 21301);
     h.contract
         .check_error("/auth/token/redeem", "post", 400, &again, false);
 
@@ -79,13 +65,7 @@ async fn a_wrong_ksef_token_fails_the_operation_with_450() {
     let h = Harness::start(config()).await;
     let (reference, auth_token) = h.start_auth(NIP, "not-the-token").await;
     h.advance_ms(PROCESSING_MS);
-    let status = h
-        .get_json(
-            &format!("/auth/{reference}"),
-            "/auth/{referenceNumber}",
-            &auth_token,
-        )
-        .await;
+    let status = h.auth_status(&reference, &auth_token).await;
     assert_eq!(status["status"]["code"], 450);
     let (code, _) = h.post("/auth/token/redeem", Some(&auth_token), None).await;
     assert_eq!(code, 400);
@@ -258,10 +238,7 @@ async fn hash_mismatch_is_refused_with_21403_in_both_error_shapes() {
         .expect("answer");
     assert_eq!(code, 400);
     assert_eq!(headers["content-type"], "application/json");
-    assert_eq!(
-        legacy["exception"]["exceptionDetailList"][0]["exceptionCode"],
-        21403
-    );
+    assert_eq!(exception_code(&legacy), 21403);
     h.contract
         .check_error(template, "post", 400, &legacy, false);
     let (code, headers, problem) = h
@@ -422,10 +399,7 @@ async fn online_session_expires_after_twelve_hours() {
         )
         .await;
     assert_eq!(code, 400);
-    assert_eq!(
-        refused["exception"]["exceptionDetailList"][0]["exceptionCode"],
-        21180
-    );
+    assert_eq!(exception_code(&refused), 21180);
     h.advance_ms(PROCESSING_MS);
     let status = h.session_status(&session, &access).await;
     assert_eq!(status["status"]["code"], 440);
@@ -453,10 +427,7 @@ async fn rotated_key_id_is_refused_with_21470() {
         )
         .await;
     assert_eq!(code, 400);
-    assert_eq!(
-        refused["exception"]["exceptionDetailList"][0]["exceptionCode"],
-        21470
-    );
+    assert_eq!(exception_code(&refused), 21470);
     h.open_online(&access, &KEY, &IV).await;
 }
 
@@ -502,10 +473,7 @@ async fn session_lists_page_and_reject_bad_continuation_tokens() {
         .expect("answer");
     assert_eq!(bad.status(), 400);
     let bad: Value = bad.json().await.expect("json");
-    assert_eq!(
-        bad["exception"]["exceptionDetailList"][0]["exceptionCode"],
-        21418
-    );
+    assert_eq!(exception_code(&bad), 21418);
     let (code, _, _) = h.get("/sessions", Some(&access)).await;
     assert_eq!(code, 400, "sessionType is required");
 }
@@ -663,10 +631,7 @@ async fn batch_close_requires_every_part_and_uploads_require_the_signature() {
         )
         .await;
     assert_eq!(code, 400);
-    assert_eq!(
-        refused["exception"]["exceptionDetailList"][0]["exceptionCode"],
-        21205
-    );
+    assert_eq!(exception_code(&refused), 21205);
     let mut forged = requests[1].clone();
     forged["url"] = json!(forged["url"]
         .as_str()

@@ -354,6 +354,16 @@ impl Harness {
         body
     }
 
+    /// `GET /auth/{reference}` with the authentication token, checked against the contract.
+    pub async fn auth_status(&self, reference: &str, auth_token: &str) -> Value {
+        self.get_json(
+            &format!("/auth/{reference}"),
+            "/auth/{referenceNumber}",
+            auth_token,
+        )
+        .await
+    }
+
     /// `GET /sessions/{session}`, checked against the contract.
     pub async fn session_status(&self, session: &str, access: &str) -> Value {
         self.get_json(
@@ -392,6 +402,11 @@ impl Harness {
         let response = self.http.get(url).send().await.expect("download");
         response.bytes().await.expect("body").to_vec()
     }
+}
+
+/// The first `exceptionCode` of an `ExceptionResponse` body (`Null` when there is none).
+pub fn exception_code(body: &Value) -> &Value {
+    &body["exception"]["exceptionDetailList"][0]["exceptionCode"]
 }
 
 /// Validates `xml` against the UPO v4-3 XSD with xmllint.

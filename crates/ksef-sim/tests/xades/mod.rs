@@ -175,11 +175,7 @@ async fn documents_signed_by_xmlsec1_authenticate_for_the_certificates_nip() {
             .as_str()
             .expect("token");
         h.advance_ms(crate::support::PROCESSING_MS);
-        let (status, _, body) = h.get(&format!("/auth/{reference}"), Some(token)).await;
-        assert_eq!(status, 200);
-        let body: Value = serde_json::from_slice(&body).expect("json");
-        h.contract
-            .check("/auth/{referenceNumber}", "get", 200, &body);
+        let body = h.auth_status(reference, token).await;
         assert_eq!(body["status"]["code"], 200, "{body}");
         assert_eq!(
             body["authenticationMethodInfo"]["category"],
@@ -196,8 +192,7 @@ async fn documents_signed_by_xmlsec1_authenticate_for_the_certificates_nip() {
             .as_str()
             .expect("token");
         h.advance_ms(crate::support::PROCESSING_MS);
-        let (_, _, body) = h.get(&format!("/auth/{reference}"), Some(token)).await;
-        let body: Value = serde_json::from_slice(&body).expect("json");
+        let body = h.auth_status(reference, token).await;
         assert_eq!(body["status"]["code"], 450, "{body}");
 
         // Any change to the signed content breaks the digest: 9105, in the documented error shape.
