@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_outbox.sql"),
     include_str!("migrations/0002_ksef_number_index.sql"),
     include_str!("migrations/0003_removed_invalid.sql"),
+    include_str!("migrations/0004_lookup_indexes.sql"),
 ];
 
 /// The schema version this build produces.
@@ -39,4 +40,47 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+
+    /// The steps of SQLite's plan for `sql`.
+    fn plan(store: &Store, sql: &str) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan");
+        let steps = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .expect("steps");
+        steps.collect::<Result<_, _>>().expect("step")
+    }
+
+    #[test]
+    fn lookups_by_content_hash_and_by_invoice_state_search_an_index() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(&dir.path().join("plan.db")).expect("open");
+        let by_hash = plan(
+            &store,
+            "SELECT 1 FROM invoices WHERE company_id = 1 AND sha256 = 'x' LIMIT 1",
+        );
+        assert!(
+            by_hash
+                .iter()
+                .any(|s| s.contains("(company_id=? AND sha256=?)")),
+            "{by_hash:?}"
+        );
+        let entered = plan(
+            &store,
+            "SELECT max(at) FROM events WHERE invoice_id = 1 AND to_state = 'sent'",
+        );
+        assert!(
+            entered
+                .iter()
+                .any(|s| s.contains("(invoice_id=? AND to_state=?)")),
+            "{entered:?}"
+        );
+    }
 }
