@@ -104,6 +104,18 @@ pub fn check(dictionary: &Dictionary, literal: &Literal) -> Result<(), Undocumen
     }
 }
 
+/// The literals in `found` that [`check`] refuses, one line each (`file:line: why`), ready for a
+/// test's failure message; empty when every one is documented.
+pub fn undocumented(dictionary: &Dictionary, found: &[Found]) -> Vec<String> {
+    found
+        .iter()
+        .filter_map(|found| {
+            let error = check(dictionary, &found.literal).err()?;
+            Some(format!("{found}: {error}"))
+        })
+        .collect()
+}
+
 fn is_open_family_member(code: &str) -> bool {
     if let Some(status) = code.strip_prefix("ksef.http.") {
         return status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit());
@@ -275,5 +287,17 @@ mod tests {
             let error = check(dictionary, &Literal::Template(bad.to_owned())).expect_err(bad);
             assert_eq!(error.code(), "dictionary.not_a_family", "{bad}");
         }
+    }
+
+    #[test]
+    fn undocumented_names_each_refused_literal_with_its_place() {
+        let mut found = code_literals("let a = \"engine.stuck\";\nlet b = \"engine.stuk\";");
+        for f in &mut found {
+            f.file = PathBuf::from("src/x.rs");
+        }
+        let lines = undocumented(Dictionary::builtin(), &found);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("src/x.rs:2"), "{}", lines[0]);
+        assert!(lines[0].contains("engine.stuk"), "{}", lines[0]);
     }
 }
