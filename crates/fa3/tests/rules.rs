@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::Days;
-use common::{base_sample, check, check_on, replace, sample, today};
+use common::{base_sample, check, check_on, edited_sample, replace, sample, today};
 use fa3::{Environment, FindingCode as C, Severity};
 
 const FA3_NS: &str = "http://crd.gov.pl/wzor/2025/06/25/13775/";
@@ -681,13 +681,7 @@ fn totals_tolerate_per_field_rounding_but_not_more() {
     // Sample 26: P_13_3 30 + P_14_3 1.5 = 31.5; three rounded amounts allow 1.5 grosze.
     let on_26 = |p15: &str| {
         let to = format!("<P_15>{p15}</P_15>");
-        let report = check_on(
-            sample("FA_3_Przyklad_26.xml"),
-            |b| replace(&b, "<P_15>31.5</P_15>", &to),
-            Environment::Test,
-            today(),
-            &[],
-        );
+        let report = edited_sample("FA_3_Przyklad_26.xml", "<P_15>31.5</P_15>", &to);
         warnings(&report, C::OursTotalsMismatch).len()
     };
     assert_eq!(on_26("31.5"), 0);
@@ -698,12 +692,10 @@ fn totals_tolerate_per_field_rounding_but_not_more() {
 #[test]
 fn settlement_invoices_are_exempt_from_the_totals_identity() {
     // ROZ: P_15 is what is left to pay after advances (art. 106f ust. 3), so no identity holds.
-    let report = check_on(
-        sample("FA_3_Przyklad_14.xml"),
-        |b| replace(&b, "<P_15>307635</P_15>", "<P_15>100000</P_15>"),
-        Environment::Test,
-        today(),
-        &[],
+    let report = edited_sample(
+        "FA_3_Przyklad_14.xml",
+        "<P_15>307635</P_15>",
+        "<P_15>100000</P_15>",
     );
     assert!(warnings(&report, C::OursTotalsMismatch).is_empty());
 }
@@ -713,13 +705,7 @@ fn line_values_are_compared_after_rounding_to_grosze() {
     // Sample 26's line: P_8B 10 × P_9A 3 = P_11 30.
     let with_price = |price: &str| {
         let to = format!("<P_9A>{price}</P_9A>");
-        let report = check_on(
-            sample("FA_3_Przyklad_26.xml"),
-            |b| replace(&b, "<P_9A>3</P_9A>", &to),
-            Environment::Test,
-            today(),
-            &[],
-        );
+        let report = edited_sample("FA_3_Przyklad_26.xml", "<P_9A>3</P_9A>", &to);
         warnings(&report, C::OursLineTotalMismatch).len()
     };
     assert_eq!(with_price("3.0004"), 0, "30.004 rounds to 30.00");
@@ -732,12 +718,10 @@ fn line_values_are_compared_after_rounding_to_grosze() {
 
 #[test]
 fn gross_priced_lines_are_checked_with_p9b_and_p11a() {
-    let report = check_on(
-        sample("FA_3_Przyklad_19.xml"),
-        |b| replace(&b, "<P_11A>2000</P_11A>", "<P_11A>2100</P_11A>"),
-        Environment::Test,
-        today(),
-        &[],
+    let report = edited_sample(
+        "FA_3_Przyklad_19.xml",
+        "<P_11A>2000</P_11A>",
+        "<P_11A>2100</P_11A>",
     );
     let w = warnings(&report, C::OursLineTotalMismatch);
     assert_eq!(w.len(), 1, "{:#?}", report.findings);
@@ -748,12 +732,10 @@ fn gross_priced_lines_are_checked_with_p9b_and_p11a() {
 fn lines_with_a_separate_discount_are_not_judged() {
     // Sample 4 has P_8B 20 × P_9A 1000 with P_10 100 and P_11 18000: whether P_10 is per unit or
     // per line is not stated, so such lines are skipped rather than guessed at.
-    let report = check_on(
-        sample("FA_3_Przyklad_4.xml"),
-        |b| replace(&b, "<P_11>18000</P_11>", "<P_11>17000</P_11>"),
-        Environment::Test,
-        today(),
-        &[],
+    let report = edited_sample(
+        "FA_3_Przyklad_4.xml",
+        "<P_11>18000</P_11>",
+        "<P_11>17000</P_11>",
     );
     assert!(warnings(&report, C::OursLineTotalMismatch).is_empty());
 }

@@ -98,6 +98,18 @@ pub fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     text.replacen(from, to, 1).into_bytes()
 }
 
+/// The official sample `name` with its first `from` replaced by `to`, validated on the test
+/// environment (with the XSD when loadable); asserts the edit causes no errors.
+pub fn edited_sample(name: &str, from: &str, to: &str) -> ValidationReport {
+    check_on(
+        sample(name),
+        |b| replace(&b, from, to),
+        Environment::Test,
+        today(),
+        &[],
+    )
+}
+
 /// Applies `mutate` to the base sample and asserts the error codes are exactly `expected`.
 /// Uses the official XSD when it can be loaded, so a mutation that also broke the schema fails.
 pub fn check(mutate: impl Fn(Vec<u8>) -> Vec<u8>, expected: &[FindingCode]) -> ValidationReport {
