@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_ksef_number_index.sql"),
     include_str!("migrations/0003_removed_invalid.sql"),
     include_str!("migrations/0004_lookup_indexes.sql"),
+    include_str!("migrations/0005_list_indexes.sql"),
 ];
 
 /// The schema version this build produces.

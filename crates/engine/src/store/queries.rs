@@ -42,6 +42,20 @@ impl InvoiceSort {
             InvoiceSort::UpdatedAt => "updated_at",
         }
     }
+
+    /// The list index in this column's order (migration 0005); every list criterion can be
+    /// checked from it, so skipping rows never reads the table.
+    fn index(self) -> &'static str {
+        match self {
+            InvoiceSort::IssueDate => "invoices_list_issue_date",
+            InvoiceSort::InvoiceNumber => "invoices_list_invoice_number",
+            InvoiceSort::Buyer => "invoices_list_buyer_name",
+            InvoiceSort::State => "invoices_list_state",
+            InvoiceSort::Gross => "invoices_list_gross_minor",
+            InvoiceSort::KsefNumber => "invoices_list_ksef_number",
+            InvoiceSort::UpdatedAt => "invoices_list_updated_at",
+        }
+    }
 }
 
 /// Sort direction.
@@ -97,6 +111,85 @@ impl InvoiceFilter {
             direction: SortDirection::default(),
             offset: 0,
             limit: 50,
+        }
+    }
+}
+
+/// The two statements of one list request and the parameters they share (the page statement
+/// takes LIMIT and OFFSET after them).
+struct ListSql {
+    count: String,
+    page: String,
+    args: Vec<Value>,
+}
+
+impl InvoiceFilter {
+    fn sql(&self) -> ListSql {
+        // Invalid rows a person removed (`Store::remove_invalid`) are off the list.
+        let mut clauses = vec!["company_id = ? AND removed_at IS NULL".to_owned()];
+        let mut args: Vec<Value> = vec![Value::Integer(self.company.0)];
+        if !self.states.is_empty() {
+            let marks = vec!["?"; self.states.len()].join(", ");
+            clauses.push(format!("state IN ({marks})"));
+            args.extend(
+                self.states
+                    .iter()
+                    .map(|s| Value::Text(s.as_str().to_owned())),
+            );
+        }
+        if let Some(from) = &self.issued_from {
+            clauses.push("issue_date >= ?".to_owned());
+            args.push(Value::Text(from.clone()));
+        }
+        if let Some(to) = &self.issued_to {
+            clauses.push("issue_date <= ?".to_owned());
+            args.push(Value::Text(to.clone()));
+        }
+        if let Some(party) = &self.counterparty {
+            // instr() rather than LIKE: user text can contain % and _ without meaning.
+            clauses.push("(buyer_nip = ? OR instr(lower(buyer_name), lower(?)) > 0)".to_owned());
+            args.push(Value::Text(party.clone()));
+            args.push(Value::Text(party.clone()));
+        }
+        if let Some(number) = &self.number_contains {
+            clauses.push("instr(lower(invoice_number), lower(?)) > 0".to_owned());
+            args.push(Value::Text(number.clone()));
+        }
+        if !self.ids.is_empty() {
+            // One JSON array parameter rather than one `?` per id: a selection can be larger
+            // than SQLite's bound-parameter limit.
+            clauses.push("id IN (SELECT value FROM json_each(?))".to_owned());
+            let list: Vec<String> = self.ids.iter().map(|id| id.0.to_string()).collect();
+            args.push(Value::Text(format!("[{}]", list.join(","))));
+        }
+        let filter = clauses.join(" AND ");
+        // The plans are pinned (INDEXED BY): left to itself SQLite takes a narrower index for a
+        // date range or a state and then sorts every match, reading each one's whole table row.
+        let only_states = self.issued_from.is_none()
+            && self.issued_to.is_none()
+            && self.counterparty.is_none()
+            && self.number_contains.is_none()
+            && self.ids.is_empty();
+        let count_index = if only_states {
+            "invoices_list_state"
+        } else {
+            self.sort.index()
+        };
+        let direction = match self.direction {
+            SortDirection::Ascending => "ASC",
+            SortDirection::Descending => "DESC",
+        };
+        ListSql {
+            count: format!("SELECT count(*) FROM invoices INDEXED BY {count_index} WHERE {filter}"),
+            page: format!(
+                "SELECT id, file_name, state, invoice_number, issue_date, buyer_nip, buyer_name,
+                        gross_minor, currency, ksef_number, error_code, updated_at
+                 FROM invoices INDEXED BY {index} WHERE {filter}
+                 ORDER BY {col} {direction}, id {direction} LIMIT ? OFFSET ?",
+                index = self.sort.index(),
+                col = self.sort.column()
+            ),
+            args,
         }
     }
 }
@@ -200,59 +293,17 @@ pub struct ErrorCount {
 impl Store {
     /// One page of invoices; filtering, sorting and paging all happen in SQL.
     pub fn list_invoices(&self, f: &InvoiceFilter) -> Result<InvoicePage, StoreError> {
-        // Invalid rows a person removed (`Store::remove_invalid`) are off the list.
-        let mut clauses = vec!["company_id = ? AND removed_at IS NULL".to_owned()];
-        let mut args: Vec<Value> = vec![Value::Integer(f.company.0)];
-        if !f.states.is_empty() {
-            let marks = vec!["?"; f.states.len()].join(", ");
-            clauses.push(format!("state IN ({marks})"));
-            args.extend(f.states.iter().map(|s| Value::Text(s.as_str().to_owned())));
-        }
-        if let Some(from) = &f.issued_from {
-            clauses.push("issue_date >= ?".to_owned());
-            args.push(Value::Text(from.clone()));
-        }
-        if let Some(to) = &f.issued_to {
-            clauses.push("issue_date <= ?".to_owned());
-            args.push(Value::Text(to.clone()));
-        }
-        if let Some(party) = &f.counterparty {
-            // instr() rather than LIKE: user text can contain % and _ without meaning.
-            clauses.push("(buyer_nip = ? OR instr(lower(buyer_name), lower(?)) > 0)".to_owned());
-            args.push(Value::Text(party.clone()));
-            args.push(Value::Text(party.clone()));
-        }
-        if let Some(number) = &f.number_contains {
-            clauses.push("instr(lower(invoice_number), lower(?)) > 0".to_owned());
-            args.push(Value::Text(number.clone()));
-        }
-        if !f.ids.is_empty() {
-            // One JSON array parameter rather than one `?` per id: a selection can be larger
-            // than SQLite's bound-parameter limit.
-            clauses.push("id IN (SELECT value FROM json_each(?))".to_owned());
-            let list: Vec<String> = f.ids.iter().map(|id| id.0.to_string()).collect();
-            args.push(Value::Text(format!("[{}]", list.join(","))));
-        }
-        let filter = clauses.join(" AND ");
-        let total: i64 = self.conn().query_row(
-            &format!("SELECT count(*) FROM invoices WHERE {filter}"),
-            params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
-        let direction = match f.direction {
-            SortDirection::Ascending => "ASC",
-            SortDirection::Descending => "DESC",
-        };
-        let sql = format!(
-            "SELECT id, file_name, state, invoice_number, issue_date, buyer_nip, buyer_name,
-                    gross_minor, currency, ksef_number, error_code, updated_at
-             FROM invoices WHERE {filter}
-             ORDER BY {col} {direction}, id {direction} LIMIT ? OFFSET ?",
-            col = f.sort.column()
-        );
+        let ListSql {
+            count,
+            page,
+            mut args,
+        } = f.sql();
+        let total: i64 = self
+            .conn()
+            .query_row(&count, params_from_iter(args.iter()), |r| r.get(0))?;
         args.push(Value::Integer(i64::from(f.limit.min(LIST_PAGE_ROWS_MAX))));
         args.push(Value::Integer(i64::from(f.offset)));
-        let mut stmt = self.conn().prepare(&sql)?;
+        let mut stmt = self.conn().prepare(&page)?;
         let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
             Ok(InvoiceSummaryRow {
                 id: InvoiceId(r.get(0)?),
@@ -281,8 +332,8 @@ impl Store {
         company: CompanyId,
     ) -> Result<Vec<(SubmissionState, i64)>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT state, count(*) FROM invoices WHERE company_id = ?1 AND removed_at IS NULL
-             GROUP BY state",
+            "SELECT state, count(*) FROM invoices INDEXED BY invoices_list_state
+             WHERE company_id = ?1 AND removed_at IS NULL GROUP BY state",
         )?;
         let mut counts: Vec<(SubmissionState, i64)> =
             SubmissionState::ALL.iter().map(|&s| (s, 0)).collect();
@@ -421,7 +472,111 @@ fn nearest_rank(sorted: &[i64], percent: usize) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::nearest_rank;
+    use rusqlite::{params_from_iter, types::Value};
+
+    use super::{nearest_rank, InvoiceFilter, InvoiceSort, SortDirection};
+    use crate::state::SubmissionState;
+    use crate::store::test_support::temp_store;
+    use crate::store::{InvoiceId, Store};
+
+    const SORTS: [InvoiceSort; 7] = [
+        InvoiceSort::IssueDate,
+        InvoiceSort::InvoiceNumber,
+        InvoiceSort::Buyer,
+        InvoiceSort::State,
+        InvoiceSort::Gross,
+        InvoiceSort::KsefNumber,
+        InvoiceSort::UpdatedAt,
+    ];
+
+    /// SQLite's plan for `sql` with `args` bound, one line per step.
+    fn plan(store: &Store, sql: &str, args: &[Value]) -> String {
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let steps = stmt
+            .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .unwrap();
+        steps.collect::<Result<Vec<_>, _>>().unwrap().join("; ")
+    }
+
+    /// Every criterion alone and all together, so each combination the UI can send is planned.
+    fn filters(base: &InvoiceFilter) -> Vec<InvoiceFilter> {
+        let states = InvoiceFilter {
+            states: vec![SubmissionState::Rejected, SubmissionState::NeedsAttention],
+            ..base.clone()
+        };
+        let dates = InvoiceFilter {
+            issued_from: Some("2026-01-01".into()),
+            issued_to: Some("2026-01-31".into()),
+            ..base.clone()
+        };
+        let texts = InvoiceFilter {
+            counterparty: Some("alfa".into()),
+            number_contains: Some("FV".into()),
+            ..base.clone()
+        };
+        let ids = InvoiceFilter {
+            ids: vec![InvoiceId(1), InvoiceId(2)],
+            ..base.clone()
+        };
+        let everything = InvoiceFilter {
+            ids: ids.ids.clone(),
+            ..InvoiceFilter {
+                counterparty: texts.counterparty.clone(),
+                number_contains: texts.number_contains.clone(),
+                ..InvoiceFilter {
+                    issued_from: dates.issued_from.clone(),
+                    issued_to: dates.issued_to.clone(),
+                    ..states.clone()
+                }
+            }
+        };
+        vec![base.clone(), states, dates, texts, ids, everything]
+    }
+
+    #[test]
+    fn every_list_page_and_count_is_answered_from_a_list_index_without_sorting() {
+        let (_dir, store, company) = temp_store();
+        for sort in SORTS {
+            for direction in [SortDirection::Ascending, SortDirection::Descending] {
+                let base = InvoiceFilter {
+                    sort,
+                    direction,
+                    offset: 90_000,
+                    ..InvoiceFilter::all(company)
+                };
+                for f in filters(&base) {
+                    let sql = f.sql();
+                    let mut page_args = sql.args.clone();
+                    page_args.extend([Value::Integer(50), Value::Integer(90_000)]);
+                    let page = plan(&store, &sql.page, &page_args);
+                    // A temp B-tree would mean sorting every match, i.e. reading each row.
+                    assert!(
+                        page.contains("USING INDEX invoices_list_")
+                            && !page.contains("TEMP B-TREE"),
+                        "{sort:?} {direction:?} {f:?}: {page}"
+                    );
+                    let count = plan(&store, &sql.count, &sql.args);
+                    assert!(
+                        count.contains("USING COVERING INDEX invoices_list_"),
+                        "{sort:?} {f:?}: {count}"
+                    );
+                }
+            }
+        }
+        let counts = plan(
+            &store,
+            "SELECT state, count(*) FROM invoices INDEXED BY invoices_list_state
+             WHERE company_id = ?1 AND removed_at IS NULL GROUP BY state",
+            &[Value::Integer(company.0)],
+        );
+        assert!(
+            counts.contains("COVERING INDEX invoices_list_state"),
+            "{counts}"
+        );
+    }
 
     #[test]
     fn nearest_rank_matches_definition() {

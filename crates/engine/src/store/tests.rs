@@ -674,7 +674,10 @@ fn list_filters_by_id_selection_in_sql() {
 
     // An empty selection is no filter at all.
     assert_eq!(
-        store.list_invoices(&InvoiceFilter::all(company)).unwrap().total,
+        store
+            .list_invoices(&InvoiceFilter::all(company))
+            .unwrap()
+            .total,
         6
     );
 }
