@@ -10,6 +10,7 @@
 mod batch;
 mod hooks;
 mod lock;
+mod lookup;
 pub mod poller;
 pub mod report;
 pub mod resolver;
@@ -66,6 +67,10 @@ pub struct RunnerConfig {
     pub reconcile_every_ms: i64,
     /// Wait before retrying a failed UPO download or resolution.
     pub retry_later_ms: i64,
+    /// An unknown outcome KSeF cannot settle for this long is handed to a person (alert).
+    pub resolve_horizon_ms: i64,
+    /// An accepted invoice whose UPO KSeF does not hand out for this long is handed to a person.
+    pub upo_horizon_ms: i64,
     /// Longest time `tick` lets pass before being called again, even with nothing due.
     pub idle_wake_ms: i64,
     /// Retry policy for transient failures.
@@ -87,6 +92,8 @@ impl Default for RunnerConfig {
             session_idle_close_ms: 30_000,
             reconcile_every_ms: 15 * 60_000,
             retry_later_ms: 10_000,
+            resolve_horizon_ms: 24 * 3_600_000,
+            upo_horizon_ms: 24 * 3_600_000,
             idle_wake_ms: 60_000,
             retry: RetryPolicy::default(),
         }

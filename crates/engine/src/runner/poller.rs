@@ -9,8 +9,8 @@ use ksef_api::port::{Downloaded, UpoSelector};
 use ksef_api::status::invoice_code;
 use ksef_api::upo::Upo;
 use ksef_api::{
-    HashCheck, InvoiceStatus, Ksef, KsefResult, LimitGroup, PageRequest, ReferenceNumber,
-    SessionRef, Sha256B64,
+    ErrorClass, HashCheck, InvoiceStatus, Ksef, KsefResult, LimitGroup, PageRequest,
+    ReferenceNumber, SessionRef, Sha256B64,
 };
 
 use super::{sessions, work, CrashPoint, Hooks, Runner, RunnerError, Tick};
@@ -19,10 +19,22 @@ use crate::outcome::{self, Context};
 use crate::state::{Actor, Change, SubmissionState};
 use crate::store::{Claimed, InvoiceId};
 
+/// What asking for a session's invoice list gave.
+pub(super) enum Listing {
+    /// Every invoice KSeF lists in the session, by invoice reference.
+    Listed(HashMap<String, InvoiceStatus>),
+    /// Not now (limit, outage): ask again later.
+    NotNow,
+    /// KSeF refused the list for good (it does not know the session, or we may not read it).
+    Refused,
+}
+
 /// Items per session-list page (KSeF allows 10..=1000).
 const SESSION_PAGE_SIZE: u32 = 1_000;
 /// Code of a 440 whose original is this very invoice, sent earlier in one of our sessions.
 pub const DUPLICATE_OWN_CODE: &str = "engine.duplicate_own";
+/// Alert code of an accepted invoice whose UPO KSeF does not hand out.
+pub const UPO_UNAVAILABLE_CODE: &str = "engine.upo_unavailable";
 /// Code of a 440 whose original is someone else's invoice.
 pub const DUPLICATE_FOREIGN_CODE: &str = "engine.duplicate_foreign";
 
@@ -60,21 +72,34 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     }
 
     /// Every invoice KSeF lists in `session`, by invoice reference; `None` when the list could
-    /// not be had now (limit, outage), the reason already fed to breaker and limiter.
+    /// not be had (limit, outage, refusal), the reason already fed to breaker and limiter.
     pub(super) async fn list_session(
         &mut self,
         session: &str,
         tick: &mut Tick,
     ) -> Result<Option<HashMap<String, InvoiceStatus>>, RunnerError> {
+        Ok(match self.list_session_checked(session, tick).await? {
+            Listing::Listed(listed) => Some(listed),
+            Listing::NotNow | Listing::Refused => None,
+        })
+    }
+
+    /// [`list_session`](Self::list_session), telling "not now" from KSeF refusing the list for
+    /// good (e.g. it does not know the session).
+    pub(super) async fn list_session_checked(
+        &mut self,
+        session: &str,
+        tick: &mut Tick,
+    ) -> Result<Listing, RunnerError> {
         let Ok(parsed) = ReferenceNumber::parse(session) else {
-            return Ok(Some(HashMap::new()));
+            return Ok(Listing::Listed(HashMap::new()));
         };
         let session = SessionRef(parsed);
         let mut page = PageRequest::first(SESSION_PAGE_SIZE);
         let mut out = HashMap::new();
         loop {
             if !self.permit(LimitGroup::SessionInvoiceList, tick)? {
-                return Ok(None);
+                return Ok(Listing::NotNow);
             }
             let ksef = self.auth.ksef();
             let result = self
@@ -92,7 +117,12 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 Err(e) => {
                     tracing::warn!(code = %e.code(), "session invoice list failed");
                     tick.wake_at(self.clock.now_ms() + self.config.retry_later_ms);
-                    return Ok(None);
+                    return Ok(match e.class() {
+                        ErrorClass::Rejected
+                        | ErrorClass::SessionFailed
+                        | ErrorClass::Permanent => Listing::Refused,
+                        _ => Listing::NotNow,
+                    });
                 }
             };
             for status in listed.items {
@@ -100,7 +130,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             }
             match listed.continuation {
                 Some(token) => page.continuation = Some(token),
-                None => return Ok(Some(out)),
+                None => return Ok(Listing::Listed(out)),
             }
         }
     }
@@ -200,7 +230,11 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         Ok(())
     }
 
-    /// Fetches UPOs of accepted invoices that have none yet, through the API.
+    /// Fetches UPOs of accepted invoices that have none yet through the per-invoice API, in the
+    /// invoice's session or, when that reference is unusable, the newest session it was about
+    /// to be sent in. An invoice with no usable session, or whose UPO KSeF has not handed out
+    /// within [`RunnerConfig::upo_horizon_ms`](super::RunnerConfig) of its acceptance, is
+    /// handed to a person with an alert instead of being asked about forever.
     pub(super) async fn fetch_missing_upos(&mut self, tick: &mut Tick) -> Result<(), RunnerError> {
         let now_ms = self.clock.now_ms();
         let missing = work::missing_upos(&self.store, self.company, self.config.upos_per_tick_max)?;
@@ -211,16 +245,17 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     continue;
                 }
             }
-            let (Some(session), Ok(number)) = (
-                session.and_then(|s| ReferenceNumber::parse(&s).ok()),
-                ksef_api::KsefNumber::parse(&number),
-            ) else {
+            let Ok(number) = ksef_api::KsefNumber::parse(&number) else {
+                self.upo_unavailable(id, "the stored KSeF number is not a valid one")?;
+                continue;
+            };
+            let Some(session) = self.upo_session(id, session.as_deref())? else {
+                self.upo_unavailable(id, "no KSeF session is known to ask for this invoice's UPO")?;
                 continue;
             };
             if !self.admitted(tick) || !self.permit(LimitGroup::SessionMisc, tick)? {
                 return Ok(());
             }
-            let session = SessionRef(session);
             let which = UpoSelector::KsefNumber(number);
             let ksef = self.auth.ksef();
             let result = self
@@ -233,12 +268,48 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             tick.progressed = true;
             self.observe(LimitGroup::SessionMisc, result.as_ref().err())
                 .await?;
-            if !self.store_upo(id, result).await? {
-                let at = self.clock.now_ms() + self.config.retry_later_ms;
-                self.retry_at.insert(id, at);
-                tick.wake_at(at);
+            if self.store_upo(id, result).await? {
+                continue;
             }
+            let now_ms = self.clock.now_ms();
+            let accepted_at = work::entered_at(&self.store, id, "accepted")?.unwrap_or(now_ms);
+            if now_ms.saturating_sub(accepted_at) >= self.config.upo_horizon_ms {
+                self.upo_unavailable(id, "KSeF has not handed out this invoice's UPO")?;
+                continue;
+            }
+            let at = now_ms + self.config.retry_later_ms;
+            self.retry_at.insert(id, at);
+            tick.wake_at(at);
         }
+        Ok(())
+    }
+
+    /// The session to ask for `id`'s UPO: its own, else the newest it was about to be sent in.
+    fn upo_session(
+        &self,
+        id: InvoiceId,
+        own: Option<&str>,
+    ) -> Result<Option<SessionRef>, RunnerError> {
+        let candidates = sessions::sessions_of_invoice(&self.store, id)?;
+        Ok(own
+            .into_iter()
+            .chain(candidates.iter().map(String::as_str))
+            .find_map(|s| ReferenceNumber::parse(s).ok())
+            .map(SessionRef))
+    }
+
+    /// Stops asking KSeF for `id`'s UPO and tells a person why; the invoice stays accepted
+    /// (its KSeF number is what counts legally) and resolving the alert makes the runner retry.
+    fn upo_unavailable(&mut self, id: InvoiceId, why: &str) -> Result<(), RunnerError> {
+        self.store.raise_alert(
+            work::UPO_UNAVAILABLE_ALERT,
+            Some(id),
+            UPO_UNAVAILABLE_CODE,
+            why,
+            self.clock.now_ms(),
+        )?;
+        self.retry_at.remove(&id);
+        tracing::warn!(invoice = id.0, why, "UPO unavailable; a person is asked");
         Ok(())
     }
 

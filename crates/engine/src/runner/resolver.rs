@@ -1,26 +1,49 @@
 //! Unknown outcomes and reconciliation. An invoice whose send may have reached KSeF is never sent
-//! again blindly: the sessions it was about to be sent in are listed, and it is matched by the
-//! SHA-256 of our exact bytes. Only when every such session provably lacks it is it queued again.
-//! Reconciliation also closes sessions a crashed runner left open.
+//! again blindly: the sessions it was about to be sent in are settled (closed, or left unclosed
+//! for good) and listed, then its own status and KSeF's invoice search are asked, always matching
+//! the SHA-256 of our exact bytes. Only when every such session is final and provably lacks it is
+//! it queued again. Reconciliation also closes sessions a crashed runner left open.
 
 use base64::Engine as _;
 use ksef_api::{Ksef, Sha256B64};
 
+use super::lookup::{SessionView, Sighting};
+use super::poller::Listing;
 use super::{sessions, work, Hooks, Runner, RunnerError, Tick};
 use crate::clock::Clock;
 use crate::state::{Actor, Change, SubmissionState};
 use crate::store::InvoiceId;
 
-/// Unknown outcome resolved: KSeF has the invoice.
+/// Unknown outcome resolved: KSeF lists the invoice in the session it was sent in.
 pub const RESOLVED_RECEIVED_CODE: &str = "engine.resolved_received";
+/// Unknown outcome resolved by the invoice's own status (its session could not be listed).
+pub const RESOLVED_BY_STATUS_CODE: &str = "engine.resolved_by_status";
+/// Unknown outcome resolved by KSeF's invoice search (seller, number, hash): it is accepted.
+pub const RESOLVED_BY_SEARCH_CODE: &str = "engine.resolved_by_search";
 /// Unknown outcome resolved: KSeF provably does not have the invoice; it is queued again.
 pub const RESOLVED_NOT_RECEIVED_CODE: &str = "engine.resolved_not_received";
+/// Alert code of an unknown outcome KSeF could not settle within the horizon: a person decides.
+pub const OUTCOME_UNRESOLVED_CODE: &str = "engine.outcome_unresolved";
 /// Alert code of an invoice KSeF lists in one of our sessions that matches none of ours.
 pub const ORPHAN_CODE: &str = "engine.orphan";
 /// How far back reconciliation looks for orphans in our closed sessions.
 const ORPHAN_LOOKBACK_MS: i64 = 24 * 3_600_000;
 /// Resolutions attempted per tick at most.
 const RESOLUTIONS_PER_TICK_MAX: usize = 50;
+
+/// How far one resolution got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolution {
+    /// Recorded: KSeF has it, does not have it, or a person was asked to decide.
+    Settled,
+    /// KSeF could not be asked now.
+    NotNow,
+    /// KSeF answered but nothing proves either way.
+    Uncertain {
+        /// When the outcome became unknown (Unix ms).
+        since_ms: i64,
+    },
+}
 
 impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     /// Resolves `needs_attention` invoices whose send outcome is unknown.
@@ -47,46 +70,96 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             if !self.admitted(tick) {
                 return Ok(());
             }
-            if !self.resolve_one(id, tick).await? {
-                let at = self.clock.now_ms() + self.config.retry_later_ms;
-                self.retry_at.insert(id, at);
-                tick.wake_at(at);
-            }
+            let now_ms = self.clock.now_ms();
+            let retry_in_ms = match self.resolve_one(id, tick).await? {
+                Resolution::Settled => continue,
+                Resolution::NotNow => self.config.retry_later_ms,
+                // Ask less often the longer it stays uncertain: the answer rarely changes fast.
+                Resolution::Uncertain { since_ms } => now_ms
+                    .saturating_sub(since_ms)
+                    .clamp(self.config.retry_later_ms, self.config.reconcile_every_ms),
+            };
+            let at = self.clock.now_ms().saturating_add(retry_in_ms);
+            self.retry_at.insert(id, at);
+            tick.wake_at(at);
         }
         Ok(())
     }
 
-    /// `false` when KSeF could not be asked now.
-    async fn resolve_one(&mut self, id: InvoiceId, tick: &mut Tick) -> Result<bool, RunnerError> {
+    /// Asks KSeF in order: (a) the list of every session the invoice was about to be sent in,
+    /// (b) its own status when we know its reference, (c) KSeF's invoice search. The invoice is
+    /// queued again only when every session is final and lists it not, and the search does not
+    /// find it either; anything less certain is asked again later, up to
+    /// [`RunnerConfig::resolve_horizon_ms`](super::RunnerConfig), then handed to a person.
+    async fn resolve_one(
+        &mut self,
+        id: InvoiceId,
+        tick: &mut Tick,
+    ) -> Result<Resolution, RunnerError> {
         let hash = Sha256B64::of(&self.store.original_bytes(id)?);
-        let row = self.store.invoice(id)?;
-        for session in sessions::sessions_of_invoice(&self.store, id)? {
-            let Some(listed) = self.list_session(&session, tick).await? else {
-                return Ok(false);
+        let candidates = sessions::sessions_of_invoice(&self.store, id)?;
+        let mut proven_absent = true;
+        for session in &candidates {
+            let view = self.settle_session(session, tick).await?;
+            match view {
+                SessionView::NotNow => return Ok(Resolution::NotNow),
+                SessionView::Gone => {
+                    proven_absent = false;
+                    continue;
+                }
+                SessionView::Final | SessionView::Pending => {}
+            }
+            let listed = match self.list_session_checked(session, tick).await? {
+                Listing::Listed(listed) => listed,
+                Listing::NotNow => return Ok(Resolution::NotNow),
+                Listing::Refused => {
+                    proven_absent = false;
+                    continue;
+                }
             };
             if let Some(found) = listed.values().find(|s| s.invoice_hash == hash) {
-                let reference = found.invoice_ref.to_string();
-                let change = Change {
-                    ksef_session_ref: Some(&session),
-                    ksef_invoice_ref: Some(&reference),
-                    next_attempt_at: Some(self.clock.now_ms()),
-                    ..Change::to(SubmissionState::Sent, Actor::Reconciler).because(
-                        RESOLVED_RECEIVED_CODE,
-                        Some("KSeF lists this invoice in the session it was sent in"),
-                    )
+                let sighting = Sighting::InSession {
+                    session: session.clone(),
+                    invoice_ref: found.invoice_ref.to_string(),
                 };
-                self.store
-                    .apply_override(id, &change, self.clock.now_ms())?;
-                tracing::info!(trace_id = %row.trace_id, invoice = id.0, "unknown outcome: received");
-                self.retry_at.remove(&id);
-                return Ok(true);
+                return self.record_sighting(id, sighting, RESOLVED_RECEIVED_CODE);
+            }
+            if view == SessionView::Pending {
+                proven_absent = false;
             }
         }
+        match self.status_sighting(id, &hash, tick).await? {
+            Sighting::NotNow => return Ok(Resolution::NotNow),
+            Sighting::Unknowable => {}
+            found => return self.record_sighting(id, found, RESOLVED_BY_STATUS_CODE),
+        }
+        match self.search_sighting(id, &hash, tick).await? {
+            Sighting::NotNow => return Ok(Resolution::NotNow),
+            Sighting::Unknowable => {}
+            Sighting::Numbered { number, .. } => {
+                // The search names no session; the only one it can have gone out in is kept
+                // for fetching the UPO.
+                let session = match candidates.as_slice() {
+                    [only] => Some(only.clone()),
+                    _ => None,
+                };
+                let found = Sighting::Numbered { number, session };
+                return self.record_sighting(id, found, RESOLVED_BY_SEARCH_CODE);
+            }
+            found => return self.record_sighting(id, found, RESOLVED_BY_SEARCH_CODE),
+        }
+        if !proven_absent {
+            return self.still_uncertain(id);
+        }
+        let row = self.store.invoice(id)?;
         let change = Change {
             next_attempt_at: Some(self.clock.now_ms()),
             ..Change::to(SubmissionState::Queued, Actor::Reconciler).because(
                 RESOLVED_NOT_RECEIVED_CODE,
-                Some("no session KSeF lists holds this invoice; sending again"),
+                Some(
+                    "every session it may have reached is final and lacks it, and KSeF's \
+                     search does not find it; sending again",
+                ),
             )
         };
         self.store
@@ -94,7 +167,67 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         tracing::info!(trace_id = %row.trace_id, invoice = id.0, "unknown outcome: not received");
         self.retry_at.remove(&id);
         tick.progressed = true;
-        Ok(true)
+        Ok(Resolution::Settled)
+    }
+
+    /// Records that KSeF has the invoice, as `sighting` and `code` say.
+    fn record_sighting(
+        &mut self,
+        id: InvoiceId,
+        sighting: Sighting,
+        code: &'static str,
+    ) -> Result<Resolution, RunnerError> {
+        let row = self.store.invoice(id)?;
+        let now_ms = self.clock.now_ms();
+        let change = match &sighting {
+            Sighting::InSession {
+                session,
+                invoice_ref,
+            } => Change {
+                ksef_session_ref: Some(session),
+                ksef_invoice_ref: Some(invoice_ref),
+                next_attempt_at: Some(now_ms),
+                ..Change::to(SubmissionState::Sent, Actor::Reconciler).because(
+                    code,
+                    Some("KSeF has this invoice; its verdict is polled next"),
+                )
+            },
+            Sighting::Numbered { number, session } => Change {
+                ksef_number: Some(number),
+                ksef_session_ref: session.as_deref(),
+                ..Change::to(SubmissionState::Accepted, Actor::Reconciler).because(
+                    code,
+                    Some("KSeF's invoice search finds this invoice, accepted"),
+                )
+            },
+            Sighting::Unknowable | Sighting::NotNow => return Ok(Resolution::NotNow),
+        };
+        self.store.apply_override(id, &change, now_ms)?;
+        tracing::info!(trace_id = %row.trace_id, invoice = id.0, code, "unknown outcome: received");
+        self.retry_at.remove(&id);
+        Ok(Resolution::Settled)
+    }
+
+    /// Nothing proves where the invoice is: ask again later or, past the horizon, hand it to a
+    /// person (resending could issue it twice).
+    fn still_uncertain(&mut self, id: InvoiceId) -> Result<Resolution, RunnerError> {
+        let now_ms = self.clock.now_ms();
+        let since = work::entered_at(&self.store, id, "needs_attention")?.unwrap_or(now_ms);
+        if now_ms.saturating_sub(since) < self.config.resolve_horizon_ms {
+            return Ok(Resolution::Uncertain { since_ms: since });
+        }
+        // The state stays (its code says what is unknown); the open alert takes the invoice off
+        // the runner's list until a person decides or resolves the alert.
+        self.store.raise_alert(
+            work::UNRESOLVED_ALERT,
+            Some(id),
+            OUTCOME_UNRESOLVED_CODE,
+            "KSeF could not say whether it received this invoice; it is not sent again \
+             automatically, to avoid issuing it twice",
+            now_ms,
+        )?;
+        self.retry_at.remove(&id);
+        Ok(Resolution::Settled)
     }
 
     /// Closes sessions left open by an earlier process and raises alerts for invoices that wait

@@ -24,7 +24,10 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             if ready == 0 {
                 return Ok(());
             }
-            if ready >= self.config.batch_threshold {
+            // KSeF takes attachments only in batch sessions: one such invoice due is enough.
+            if ready >= self.config.batch_threshold
+                || work::ready_with_attachment(&self.store, self.company, now_ms)? > 0
+            {
                 return self.send_batch(tick).await;
             }
             if !self.admitted(tick) || !self.ensure_session(tick).await? {

@@ -174,3 +174,18 @@ pub fn closed_since(
     let rows = stmt.query_map(params![company.0, since_ms], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// A session's kind (`online`, `batch`) and local state, if it is one of our records.
+pub fn kind_and_state(
+    store: &Store,
+    reference: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT kind, state FROM ksef_sessions WHERE ref = ?1",
+            [reference],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}

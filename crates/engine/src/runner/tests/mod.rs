@@ -1,4 +1,5 @@
-//! Runner tests: hooks here; end-to-end runs against the in-process simulator in `sim_tests`.
+//! Runner tests: hooks here; end-to-end runs against the in-process simulator in `sim` and, for
+//! unknown outcomes, attachments and UPO fallbacks, in `resolve`.
 
 use super::*;
 
@@ -15,4 +16,5 @@ fn crash_once_fires_only_at_its_point_and_only_once() {
     assert_eq!(hooks.crash_point(CrashPoint::AfterSendBeforeRecord), Ok(()));
 }
 
+mod resolve;
 mod sim;

@@ -14,14 +14,14 @@ use crate::state::{Actor, Change, SubmissionState};
 use crate::store::test_support::{insert_queued, temp_store};
 
 /// Seller NIP of the official samples.
-const NIP: &str = "9999999999";
+pub(super) const NIP: &str = "9999999999";
 const TOKEN: &str = "20260201-TK-0000000001-0000000001-01|nip-9999999999|0123456789abcdef";
 /// Ticks before a test gives up on convergence.
 const TICKS_MAX: usize = 400;
 
 /// Wall-clock time that moves exactly as tokio's paused clock does; shared by runner and simulator.
 #[derive(Clone)]
-struct TestClock(Arc<(DateTime<Utc>, tokio::time::Instant)>);
+pub(super) struct TestClock(Arc<(DateTime<Utc>, tokio::time::Instant)>);
 
 impl TestClock {
     fn new() -> TestClock {
@@ -47,7 +47,7 @@ impl ksef_sim::Clock for TestClock {
     }
 }
 
-fn sample(name: &str) -> Vec<u8> {
+pub(super) fn sample(name: &str) -> Vec<u8> {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/ksef/samples/fa3-valid")
         .join(name);
@@ -55,7 +55,7 @@ fn sample(name: &str) -> Vec<u8> {
 }
 
 /// Official samples of the same seller with distinct invoice numbers.
-fn samples(count: usize) -> Vec<Vec<u8>> {
+pub(super) fn samples(count: usize) -> Vec<Vec<u8>> {
     let mut dir: Vec<_> = std::fs::read_dir(
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/ksef/samples/fa3-valid"),
@@ -75,7 +75,7 @@ fn samples(count: usize) -> Vec<Vec<u8>> {
 }
 
 /// `P_2` of an FA(3) file, read naively (the samples are well-formed).
-fn invoice_number(bytes: &[u8]) -> String {
+pub(super) fn invoice_number(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     text.split("<P_2>")
         .nth(1)
@@ -85,7 +85,7 @@ fn invoice_number(bytes: &[u8]) -> String {
 }
 
 /// `count` copies of sample 1, each with its own invoice number (so none duplicates another).
-fn numbered_copies(count: usize) -> Vec<Vec<u8>> {
+pub(super) fn numbered_copies(count: usize) -> Vec<Vec<u8>> {
     let text = String::from_utf8(sample("FA_3_Przyklad_1.xml")).unwrap();
     let number = invoice_number(text.as_bytes());
     (0..count)
@@ -100,18 +100,18 @@ fn numbered_copies(count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-struct Env {
-    sim: Simulator,
-    base: String,
-    clock: TestClock,
+pub(super) struct Env {
+    pub(super) sim: Simulator,
+    pub(super) base: String,
+    pub(super) clock: TestClock,
 }
 
-async fn start_sim() -> Env {
+pub(super) async fn start_sim() -> Env {
     start_sim_with(|_| {}).await
 }
 
 /// A simulator whose configuration `adjust` may change (limits, faults).
-async fn start_sim_with(adjust: impl FnOnce(&mut SimConfig)) -> Env {
+pub(super) async fn start_sim_with(adjust: impl FnOnce(&mut SimConfig)) -> Env {
     let clock = TestClock::new();
     let mut config = SimConfig {
         seed: 7,
@@ -126,7 +126,17 @@ async fn start_sim_with(adjust: impl FnOnce(&mut SimConfig)) -> Env {
     Env { sim, base, clock }
 }
 
-fn runner(env: &Env, store: Store, company: CompanyId) -> Runner<HttpKsef, TestClock> {
+pub(super) fn runner(env: &Env, store: Store, company: CompanyId) -> Runner<HttpKsef, TestClock> {
+    runner_with(env, store, company, |_| {})
+}
+
+/// A runner whose configuration `adjust` may change (horizons, thresholds).
+pub(super) fn runner_with(
+    env: &Env,
+    store: Store,
+    company: CompanyId,
+    adjust: impl FnOnce(&mut RunnerConfig),
+) -> Runner<HttpKsef, TestClock> {
     let mut http = HttpConfig::new(Environment::custom(&env.base).unwrap());
     http.auth_poll_interval = Duration::from_millis(500);
     let ksef = HttpKsef::new(http).unwrap();
@@ -134,10 +144,11 @@ fn runner(env: &Env, store: Store, company: CompanyId) -> Runner<HttpKsef, TestC
         context: ContextIdentifier::Nip(Nip::parse(NIP).unwrap()),
         ksef_token: Secret::new(TOKEN),
     };
-    let config = RunnerConfig {
+    let mut config = RunnerConfig {
         owner: "test".to_owned(),
         ..RunnerConfig::default()
     };
+    adjust(&mut config);
     Runner::new(
         store,
         company,
@@ -150,7 +161,9 @@ fn runner(env: &Env, store: Store, company: CompanyId) -> Runner<HttpKsef, TestC
 }
 
 /// Ticks (advancing paused time to each wake-up) until idle or a crash.
-async fn drive<H: Hooks>(r: &mut Runner<HttpKsef, TestClock, H>) -> Result<(), RunnerError> {
+pub(super) async fn drive<H: Hooks>(
+    r: &mut Runner<HttpKsef, TestClock, H>,
+) -> Result<(), RunnerError> {
     let mut last = Vec::new();
     for _ in 0..TICKS_MAX {
         let outcome = r.tick().await?;
@@ -172,7 +185,7 @@ async fn drive<H: Hooks>(r: &mut Runner<HttpKsef, TestClock, H>) -> Result<(), R
 }
 
 /// Every ledger hash appears once: nothing was accepted twice.
-fn assert_no_double_acceptance(sim: &Simulator) {
+pub(super) fn assert_no_double_acceptance(sim: &Simulator) {
     let ledger = sim.ledger();
     let mut hashes: Vec<_> = ledger.iter().map(|e| e.invoice_hash.clone()).collect();
     hashes.sort();
@@ -185,7 +198,12 @@ fn assert_no_double_acceptance(sim: &Simulator) {
     );
 }
 
-fn assert_accepted_with_upo(store: &Store, id: InvoiceId, bytes: &[u8], sim: &Simulator) {
+pub(super) fn assert_accepted_with_upo(
+    store: &Store,
+    id: InvoiceId,
+    bytes: &[u8],
+    sim: &Simulator,
+) {
     let row = store.invoice(id).unwrap();
     assert_eq!(row.state, SubmissionState::Accepted, "{row:?}");
     let number = row.ksef_number.clone().unwrap();
@@ -536,7 +554,7 @@ async fn dropped_responses_are_resolved_by_asking_without_resending() {
 }
 
 /// `POST /_sim/faults` on the simulator's admin API, over a bare HTTP/1.1 connection.
-async fn sim_admin(base: &str, body: &str) {
+pub(super) async fn sim_admin(base: &str, body: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = base
         .trim_start_matches("http://")
