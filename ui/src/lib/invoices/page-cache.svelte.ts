@@ -1,5 +1,8 @@
 // Page cache behind the virtualised invoice table: rows are fetched from the backend in fixed
-// pages as the viewport needs them, kept, and dropped wholesale when the query changes.
+// pages as the viewport needs them, kept, and dropped wholesale when the query changes. Only a
+// couple of pages are fetched at a time, and a page is asked for only if it is still in view
+// when a fetch slot frees: a fast scroll through 100 000 rows does not queue a fetch for every
+// page it passed (the backend answers them one by one) before the page it stopped at.
 
 import type { InvoicePage, InvoiceRow } from '../backend/types';
 
@@ -7,6 +10,8 @@ import type { InvoicePage, InvoiceRow } from '../backend/types';
 export const PAGE_ROWS = 200;
 /** Pages kept in memory; beyond this the least recently fetched are evicted (~10 000 rows). */
 export const PAGES_KEPT_MAX = 50;
+/** Page fetches under way at once: a viewport spans at most two pages. */
+export const LOADS_IN_FLIGHT_MAX = 2;
 
 export type PageFetcher = (offset: number, limit: number) => Promise<InvoicePage>;
 
@@ -19,6 +24,8 @@ export class PageCache {
 
   private pages = new Map<number, InvoiceRow[]>();
   private inflight = new Set<number>();
+  /** Pages of the latest `ensure` window, fetched as slots free up. */
+  private wanted: number[] = [];
   /** Generation of the current query; answers for an older query are dropped. */
   private generation = 0;
   /** Null until the first `reset`; nothing is fetched before a query exists. */
@@ -30,6 +37,7 @@ export class PageCache {
     this.generation += 1;
     this.pages.clear();
     this.inflight.clear();
+    this.wanted = [];
     this.total = null;
     this.error = null;
     this.version += 1;
@@ -66,9 +74,19 @@ export class PageCache {
     return [...this.pages.entries()].sort(([a], [b]) => a - b).flatMap(([, rows]) => rows);
   }
 
-  /** Makes sure rows `[from, to)` are loaded or on their way. */
+  /**
+   * Makes sure rows `[from, to)` are loaded or on their way. The window replaces the previous
+   * one: pages wanted before but not started by now are no longer fetched.
+   */
   ensure(from: number, to: number): void {
-    for (const page of this.pageRange(from, to)) {
+    this.wanted = this.pageRange(from, to);
+    this.pump();
+  }
+
+  /** Starts fetches for wanted pages while slots are free. */
+  private pump(): void {
+    for (const page of this.wanted) {
+      if (this.inflight.size >= LOADS_IN_FLIGHT_MAX) return;
       if (!this.pages.has(page) && !this.inflight.has(page)) void this.load(page);
     }
   }
@@ -101,6 +119,7 @@ export class PageCache {
       if (generation === this.generation) {
         this.inflight.delete(page);
         this.version += 1;
+        this.pump();
       }
     }
   }

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { InvoicePage, InvoiceRow } from '../backend/types';
-import { PAGE_ROWS, PageCache } from './page-cache.svelte';
+import { LOADS_IN_FLIGHT_MAX, PAGE_ROWS, PageCache } from './page-cache.svelte';
 
 function row(id: number): InvoiceRow {
   return {
@@ -79,8 +79,11 @@ describe('PageCache', () => {
     const cache = new PageCache();
     cache.reset(fetcher);
     cache.ensure(0, PAGE_ROWS * 3);
-    pending.splice(0).forEach((release) => release());
-    await flush();
+    // Three pages with two fetch slots: the third starts when a slot frees.
+    for (let round = 0; round < 2; round++) {
+      pending.splice(0).forEach((release) => release());
+      await flush();
+    }
     expect(cache.row(2 * PAGE_ROWS)?.id).toBe(2 * PAGE_ROWS);
 
     generation = 1;
@@ -91,5 +94,23 @@ describe('PageCache', () => {
     pending.splice(0).forEach((release) => release());
     await done;
     expect(cache.row(0)?.id).toBe(100_000);
+  });
+
+  it('fetches only the pages still in view when a slot frees, not every page scrolled past', async () => {
+    const { fetcher, pending } = controlled(100_000);
+    const cache = new PageCache();
+    cache.reset(fetcher);
+    cache.ensure(0, 30);
+    cache.ensure(PAGE_ROWS * 10, PAGE_ROWS * 10 + 30);
+    expect(pending.map((p) => p.offset)).toEqual([0, PAGE_ROWS * 10]);
+    // Both slots busy: a fast scroll passes pages 20, 30 and stops at 40.
+    for (const page of [20, 30, 40]) cache.ensure(PAGE_ROWS * page, PAGE_ROWS * page + 30);
+    expect(pending).toHaveLength(LOADS_IN_FLIGHT_MAX);
+    pending[0]?.resolve();
+    await flush();
+    expect(pending.map((p) => p.offset)).toEqual([0, PAGE_ROWS * 10, PAGE_ROWS * 40]);
+    pending[2]?.resolve();
+    await flush();
+    expect(cache.row(PAGE_ROWS * 40 + 1)?.id).toBe(PAGE_ROWS * 40 + 1);
   });
 });
