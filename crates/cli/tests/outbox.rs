@@ -236,3 +236,67 @@ fn run_without_a_token_is_a_usage_error() {
         "tells where the token comes from: {stderr}"
     );
 }
+
+#[test]
+fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = SimConfig {
+        seed: 12,
+        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
+        limits: LimitsMode::Table(RateTable::production()),
+        processing_ms: 100,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config, Arc::new(SystemClock)).unwrap();
+    let (root, _server) = runtime
+        .block_on(sim.serve("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("outbox.sqlite");
+    let files = two_samples(home.path());
+    ok(cli(home.path())
+        .args(["import", "--nip", NIP, "--db"])
+        .arg(&db)
+        .args(&files)
+        .output()
+        .unwrap());
+    let company = {
+        let store = engine::store::Store::open(&db).unwrap();
+        engine::runner::report::find_company(&store, "test", NIP)
+            .unwrap()
+            .expect("import registered the company")
+    };
+    let connect = |command: &str| {
+        let mut c = cli(home.path());
+        c.args([command, "--nip", NIP, "--base-url", &root, "--db"])
+            .arg(&db)
+            .env("KSEF_TOKEN", TOKEN);
+        c
+    };
+
+    // This test process plays the live runner: another process must not reconcile meanwhile.
+    let held = engine::runner::RunnerLock::try_acquire(&db, company).unwrap();
+    for command in ["reconcile", "run"] {
+        let out = connect(command).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("another runner is already sending"),
+            "{command} says why: {stderr}"
+        );
+    }
+    assert_eq!(
+        sim.stats().requests.values().sum::<u64>(),
+        0,
+        "nothing reached KSeF"
+    );
+
+    // Once the runner is gone, reconcile runs and releases the lock again when it ends.
+    drop(held);
+    ok(connect("reconcile").output().unwrap());
+    engine::runner::RunnerLock::try_acquire(&db, company).expect("reconcile released the lock");
+}

@@ -1,9 +1,12 @@
 //! `reconcile`: runs the reconciliation job once against KSeF — closes sessions left open,
 //! resolves unknown outcomes, fetches missing UPOs and raises alerts for what needs a person.
+//! It takes the same runner lock as `run`, so it never races a live runner.
 
 use std::path::Path;
 
-use super::run::{init_logging, open_store, runner, runtime, Connection};
+use super::run::{
+    database_path, init_logging, lock_runner, open_store, runner, runtime, Connection,
+};
 use crate::Outcome;
 
 /// Arguments of `reconcile`.
@@ -16,8 +19,11 @@ pub struct Args {
 /// Runs `reconcile`.
 pub fn run(args: Args, db: Option<&Path>) -> anyhow::Result<Outcome> {
     init_logging();
+    let path = database_path(db)?;
     let store = open_store(db)?;
     let mut runner = runner(store, &args.connection)?;
+    // Reconciling while a runner sends would race it for the same invoices and sessions.
+    let _lock = lock_runner(&path, &mut runner)?;
     let outcome = runtime()?.block_on(runner.reconcile_now())?;
     tracing::info!(
         progressed = outcome.progressed,

@@ -219,21 +219,31 @@ async fn shutdown_signal() {
     }
 }
 
+/// Takes the one-runner-per-(database, company) lock for `runner` and ends the leases of dead
+/// runners. Held until the returned lock is dropped (or the process dies, when the OS releases
+/// it); with it, any lease still in the outbox is a dead runner's. Another live runner (`run`,
+/// `reconcile` or the desktop app) is a [`UsageError`]: exit 2 with a message saying so.
+pub fn lock_runner(
+    db: &Path,
+    runner: &mut Runner<HttpKsef, SystemClock>,
+) -> anyhow::Result<RunnerLock> {
+    let lock = RunnerLock::try_acquire(db, runner.company()).map_err(|e| match e {
+        LockError::Busy(_) => anyhow::Error::new(UsageError(format!(
+            "{e} (another `run`, `reconcile` or the desktop app); stop it first"
+        ))),
+        LockError::Io { .. } => anyhow::Error::new(e),
+    })?;
+    runner.take_over(&lock)?;
+    Ok(lock)
+}
+
 /// Runs `run`.
 pub fn run(args: Args, db: Option<&Path>) -> anyhow::Result<Outcome> {
     init_logging();
     let path = database_path(db)?;
     let store = open_store(db)?;
     let mut runner = runner(store, &args.connection)?;
-    // One runner per database and company; held until this function returns (or the process
-    // dies, when the OS releases it). With it, any lease still in the outbox is a dead runner's.
-    let lock = RunnerLock::try_acquire(&path, runner.company()).map_err(|e| match e {
-        LockError::Busy(_) => anyhow::Error::new(UsageError(format!(
-            "{e} (another `run` or the desktop app); stop it first"
-        ))),
-        LockError::Io { .. } => anyhow::Error::new(e),
-    })?;
-    runner.take_over(&lock)?;
+    let _lock = lock_runner(&path, &mut runner)?;
     runtime()?.block_on(async {
         if args.until_idle {
             runner.run_until_idle().await
