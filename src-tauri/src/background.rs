@@ -2,7 +2,9 @@
 //! simulator first when it is active; desk-api's runner then follows company switches and
 //! pushes `invoices_changed`/`engine_status` itself), then every few seconds
 //! forwards the engine status (tray tooltip + `engine_status` event, only when it changed) and
-//! shows due desktop notifications (grouped and throttled by desk-api) with notify-rust.
+//! shows due desktop notifications (grouped and throttled by desk-api) with notify-rust. Where
+//! the platform reports clicks (XDG desktops), a click opens the view desk-api chose for the
+//! notification.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +37,7 @@ pub fn start<R: Runtime>(app: AppHandle<R>, desk: Arc<DeskApi>) {
                     }
                 }
                 for notice in desk.poll_notices().unwrap_or_default() {
-                    show(&notice);
+                    show(&app, &notice);
                 }
                 std::thread::sleep(STATUS_PERIOD);
             }
@@ -44,8 +46,36 @@ pub fn start<R: Runtime>(app: AppHandle<R>, desk: Arc<DeskApi>) {
     drop(spawned);
 }
 
-fn show(notice: &Notice) {
+#[cfg(all(unix, not(target_os = "macos")))]
+fn show<R: Runtime>(app: &AppHandle<R>, notice: &Notice) {
     // No notification daemon (e.g. a bare X server) is not an error worth more than skipping.
+    let Ok(handle) = notify_rust::Notification::new()
+        .appname("KSeF Desk")
+        .summary(&notice.title)
+        .action("default", &notice.title)
+        .show()
+    else {
+        return;
+    };
+    let app = app.clone();
+    let route = notice.route();
+    // Waiting for the click blocks until the notification is clicked or closed (daemons expire
+    // them), so each waits on its own thread; notices are throttled to one burst a minute.
+    let spawned = std::thread::Builder::new()
+        .name("ksef-desk-notice".to_owned())
+        .spawn(move || {
+            handle.wait_for_action(|action| {
+                if action == "default" {
+                    crate::open_route(&app, route);
+                }
+            });
+        });
+    drop(spawned);
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn show<R: Runtime>(_app: &AppHandle<R>, notice: &Notice) {
+    // Clicks are not reported here; the notification informs, the tray opens the app.
     let _ = notify_rust::Notification::new()
         .appname("KSeF Desk")
         .summary(&notice.title)

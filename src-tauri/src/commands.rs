@@ -163,9 +163,21 @@ pub async fn export_invoices(
     run(&desk, move |d| d.export_invoices(ids, format)).await
 }
 
+/// Saves the chosen invoices' UPOs into a folder picked in the native dialog; `None` when the
+/// user cancels it.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn save_upos(desk: State<'_, Desk>, ids: Vec<i64>) -> DeskResult<SavedUpos> {
-    run(&desk, move |d| d.save_upos(ids)).await
+pub async fn save_upos<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    desk: State<'_, Desk>,
+    ids: Vec<i64>,
+) -> DeskResult<Option<SavedUpos>> {
+    let Some(folder) = app.dialog().file().blocking_pick_folder() else {
+        return Ok(None);
+    };
+    let folder = folder
+        .into_path()
+        .map_err(|e| DeskError::invalid(format!("the chosen folder is not a local path: {e}")))?;
+    run(&desk, move |d| d.save_upos(ids, &folder).map(Some)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

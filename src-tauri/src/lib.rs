@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use desk_api::types::FilesDropped;
+use desk_api::types::{FilesDropped, Navigate};
 use desk_api::{DeskApi, DeskOptions, KeyringStore};
 use desk_api::{DeskEvent, EventSink};
 use tauri::{DragDropEvent, Manager, RunEvent, Runtime, WindowEvent};
@@ -91,6 +91,12 @@ fn show_main<R: Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
+/// Brings the main window forward showing `route` (a clicked notification's view).
+fn open_route<R: Runtime>(app: &tauri::AppHandle<R>, route: String) {
+    show_main(app);
+    sink::TauriSink::new(app.clone()).emit(DeskEvent::Navigate(Navigate { route }));
+}
+
 /// Runs the desktop app until Quit.
 pub fn run() -> anyhow::Result<()> {
     with_commands(tauri::Builder::<tauri::Wry>::new())
@@ -104,6 +110,8 @@ pub fn run() -> anyhow::Result<()> {
             let desk = open_desk(&handle, data_dir(&handle)?)?;
             app.manage(Arc::clone(&desk));
             tray::create(&handle)?;
+            // A folder that cannot be watched raises an alert the user sees; the app runs on.
+            let _ = desk.start_watching();
             background::start(handle, desk);
             Ok(())
         })

@@ -170,6 +170,7 @@ pub fn alert_out(a: &engine::store::Alert) -> Alert {
         "needs_attention" => AlertKind::TerminalFailure,
         "conflict" => AlertKind::Conflict,
         "upo_missing" | "upo_mismatch" => AlertKind::UpoMissing,
+        crate::api::WATCH_ALERT => AlertKind::WatchedFolder,
         _ => AlertKind::Stuck,
     };
     Alert {

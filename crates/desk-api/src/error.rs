@@ -30,6 +30,8 @@ pub mod codes {
     pub const UNKNOWN_JOB: &str = "desk.unknown_job";
     /// An earlier operation panicked mid-way and left shared state unusable.
     pub const INTERNAL: &str = "desk.internal";
+    /// The watched folder cannot be watched or its files cannot be imported.
+    pub const WATCHED_FOLDER: &str = "desk.watched_folder";
 }
 
 /// Every failure as the UI sees it: `{ code, message }`. The message is for people and logs; it

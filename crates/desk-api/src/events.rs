@@ -3,7 +3,9 @@
 
 use std::sync::Mutex;
 
-use crate::types::{EngineStatus, FilesDropped, ImportFinished, ImportProgress, InvoicesChanged};
+use crate::types::{
+    EngineStatus, FilesDropped, ImportFinished, ImportProgress, InvoicesChanged, Navigate,
+};
 
 /// One push event; [`DeskEvent::name`] is the wire name the UI listens for.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +20,8 @@ pub enum DeskEvent {
     EngineStatus(EngineStatus),
     /// `invoices_changed`.
     InvoicesChanged(InvoicesChanged),
+    /// `navigate`: the shell asks the UI to show a view (a notification was clicked).
+    Navigate(Navigate),
 }
 
 impl DeskEvent {
@@ -29,6 +33,7 @@ impl DeskEvent {
             DeskEvent::FilesDropped(_) => "files_dropped",
             DeskEvent::EngineStatus(_) => "engine_status",
             DeskEvent::InvoicesChanged(_) => "invoices_changed",
+            DeskEvent::Navigate(_) => "navigate",
         }
     }
 
@@ -40,6 +45,7 @@ impl DeskEvent {
             DeskEvent::FilesDropped(p) => serde_json::to_value(p),
             DeskEvent::EngineStatus(p) => serde_json::to_value(p),
             DeskEvent::InvoicesChanged(p) => serde_json::to_value(p),
+            DeskEvent::Navigate(p) => serde_json::to_value(p),
         };
         // These are plain structs of strings and numbers; serialising them cannot fail.
         value.unwrap_or(serde_json::Value::Null)

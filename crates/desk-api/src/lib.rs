@@ -18,6 +18,8 @@ pub mod secrets;
 pub mod settings;
 pub mod ts;
 pub mod types;
+mod warsaw;
+pub mod watch;
 
 pub use api::{DeskApi, DeskOptions, DATABASE_FILE, RUNTIME_WORKERS};
 pub use error::{DeskError, DeskResult};

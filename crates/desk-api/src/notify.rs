@@ -3,7 +3,9 @@
 //! Twelve rejections in a burst become one "12 invoices rejected", not twelve pop-ups: events are
 //! gathered for [`NOTICE_GATHER_MS`] after the first one, and two notifications are never shown
 //! less than [`NOTICE_GAP_MS`] apart (what arrives meanwhile waits and is grouped). The shell
-//! calls [`Throttle::poll`] periodically and shows what it returns (notify-rust).
+//! calls [`Throttle::poll`] periodically and shows what it returns (notify-rust). Where the
+//! platform reports a click, the shell opens [`Notice::route`], decided here so it is tested
+//! without a desktop.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,9 @@ use crate::types::{InvoiceState, Language};
 pub const NOTICE_GATHER_MS: i64 = 5_000;
 /// Least time between two notifications shown.
 pub const NOTICE_GAP_MS: i64 = 60_000;
+/// Invoices named in a notification's route at most; a larger group opens the state filter
+/// alone (the route travels in a URL and the list stays responsive).
+pub const ROUTE_IDS_MAX: usize = 200;
 
 /// What a notification is about; one notification per kind per flush.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +53,27 @@ pub struct Notice {
     pub invoice_ids: Vec<i64>,
     /// Summary line, e.g. "12 invoices rejected".
     pub title: String,
+}
+
+impl Notice {
+    /// The UI route a click opens: the invoice list filtered to the notice's state and
+    /// narrowed to the invoices it covers (e.g. `#/invoices?states=rejected&ids=4,7`).
+    pub fn route(&self) -> String {
+        // The states' wire names (serde), as the list's URL filter reads them.
+        let state = match self.kind {
+            NoticeKind::Rejected => "rejected",
+            NoticeKind::NeedsAttention => "needs_attention",
+            NoticeKind::Conflict => "conflict",
+            NoticeKind::Invalid => "invalid",
+        };
+        let mut route = format!("#/invoices?states={state}");
+        if !self.invoice_ids.is_empty() && self.invoice_ids.len() <= ROUTE_IDS_MAX {
+            let ids: Vec<String> = self.invoice_ids.iter().map(i64::to_string).collect();
+            route.push_str("&ids=");
+            route.push_str(&ids.join(","));
+        }
+        route
+    }
 }
 
 /// Gathers events and decides when to show what.
@@ -208,6 +234,42 @@ mod tests {
         let shown = t.poll(shown_at + NOTICE_GAP_MS, Language::En);
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].invoice_ids, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn a_click_opens_the_list_filtered_to_the_state_and_the_invoices() {
+        let mut t = Throttle::default();
+        t.record(NoticeKind::Rejected, 4, T0);
+        t.record(NoticeKind::Rejected, 7, T0);
+        t.record(NoticeKind::NeedsAttention, 9, T0);
+        let shown = t.poll(T0 + NOTICE_GATHER_MS, Language::Pl);
+        let routes: Vec<String> = shown.iter().map(Notice::route).collect();
+        assert_eq!(
+            routes,
+            [
+                "#/invoices?states=rejected&ids=4,7",
+                "#/invoices?states=needs_attention&ids=9"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_routes_to_its_states_wire_name_and_large_groups_to_the_state_alone() {
+        for kind in [
+            NoticeKind::Rejected,
+            NoticeKind::NeedsAttention,
+            NoticeKind::Conflict,
+            NoticeKind::Invalid,
+        ] {
+            let wire = serde_json::to_value(kind.state()).expect("state serialises");
+            let many = Notice {
+                kind,
+                invoice_ids: (1..=ROUTE_IDS_MAX as i64 + 1).collect(),
+                title: String::new(),
+            };
+            let expected = format!("#/invoices?states={}", wire.as_str().expect("a string"));
+            assert_eq!(many.route(), expected);
+        }
     }
 
     #[test]

@@ -33,5 +33,6 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     FilesDropped::export_all_to(dir)?;
     EngineStatus::export_all_to(dir)?;
     InvoicesChanged::export_all_to(dir)?;
+    Navigate::export_all_to(dir)?;
     Ok(())
 }

@@ -601,6 +601,11 @@ pub enum ExportFormat {
 pub struct SavedUpos {
     /// Files written.
     pub saved: u32,
+    /// Chosen invoices that have no UPO yet.
+    pub without_upo: u32,
+    /// Not written: not found, another company's, a stored UPO whose bytes no longer match
+    /// their recorded hash, or the file could not be written.
+    pub failed: u32,
     /// Where.
     pub folder: String,
 }
@@ -620,6 +625,13 @@ pub struct EngineStatus {
 pub struct FilesDropped {
     /// Paths.
     pub paths: Vec<String>,
+}
+
+/// Event payload: show this view (a desktop notification was clicked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Navigate {
+    /// A hash route, e.g. `#/invoices?states=rejected&ids=4,7`.
+    pub route: String,
 }
 
 /// Event payload: invoices whose state changed.
@@ -644,6 +656,8 @@ pub enum AlertKind {
     Outage,
     /// An accepted invoice has no UPO yet.
     UpoMissing,
+    /// The watched folder cannot be watched or imported from.
+    WatchedFolder,
 }
 
 /// Something that needs a person.

@@ -55,10 +55,12 @@ fn settings_persist_across_a_new_desk_api_on_the_same_folder() {
     let defaults = first.api.get_settings().expect("settings");
     assert_eq!(defaults.language, Language::Pl, "Polish is the default");
     assert!(defaults.notifications);
+    // A watched folder must exist to be chosen.
+    let erp = tempfile::tempdir().expect("watched folder");
     let changed = Settings {
         language: Language::En,
         notifications: false,
-        watched_folder: Some("/srv/faktury".to_owned()),
+        watched_folder: Some(erp.path().display().to_string()),
         data_dir: "ignored".to_owned(),
     };
     first.api.save_settings(changed.clone()).expect("save");

@@ -1,5 +1,6 @@
-//! Files the user takes away: the invoice CSV for Polish Excel, the weekly error report, the
-//! database backup; and the dashboard's per-day chart. Demo invoices on a manual clock.
+//! Files the user takes away: the invoice list as XLSX and as CSV for Polish Excel, the weekly
+//! error report, the database backup; and the dashboard's per-day chart in Warsaw days. Demo
+//! invoices on a manual clock.
 
 mod common;
 
@@ -46,16 +47,97 @@ fn exported_csv_opens_in_polish_excel_with_one_line_per_chosen_invoice() {
             );
         }
     }
-    let xlsx = fx
-        .api
-        .export_invoices(chosen.to_vec(), ExportFormat::Xlsx)
-        .expect_err("no XLSX yet");
-    assert_eq!(xlsx.code, desk_api::error::codes::NOT_AVAILABLE);
     let empty = fx.api.export_invoices(Vec::new(), ExportFormat::Csv);
     assert_eq!(
         empty.expect_err("nothing chosen").code,
         "desk.invalid_input"
     );
+}
+
+#[test]
+fn exported_xlsx_holds_each_chosen_invoice_as_typed_cells() {
+    use calamine::{Data, Reader as _};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fx = open(dir.path());
+    let summary = fx.api.generate_demo_invoices(DEMO_COUNT).expect("demo");
+    // The source rows, read through the app's own list (the UI's view of the same invoices);
+    // demo files that are not even XML have no number to match a row by, so they are left out.
+    let sources: Vec<InvoiceRow> = fx
+        .api
+        .list_invoices(InvoiceQuery {
+            states: Vec::new(),
+            date_from: None,
+            date_to: None,
+            counterparty: None,
+            number: None,
+            ids: Some(imported(&summary)),
+            sort: InvoiceSort {
+                column: SortColumn::InvoiceNumber,
+                dir: SortDir::Asc,
+            },
+            offset: 0,
+            limit: 100,
+        })
+        .expect("list")
+        .rows
+        .into_iter()
+        .filter(|r| r.invoice_number.is_some())
+        .skip(1)
+        .collect();
+    assert!(sources.len() >= 2, "enough invoices to compare");
+    let chosen: Vec<i64> = sources.iter().map(|r| r.id).collect();
+    let path = fx
+        .api
+        .export_invoices(chosen.clone(), ExportFormat::Xlsx)
+        .expect("export");
+    assert!(path.ends_with(".xlsx"), "{path}");
+    assert!(
+        path.starts_with(&dir.path().display().to_string()),
+        "in the data folder"
+    );
+    let mut book = calamine::open_workbook_auto(&path).expect("a workbook Excel can read");
+    let sheet = book.worksheet_range("Faktury").expect("the Polish sheet");
+    assert_eq!(sheet.height(), 1 + chosen.len(), "header plus one row each");
+    assert_eq!(
+        sheet.get_value((0, 0)),
+        Some(&Data::String("Numer faktury".to_owned()))
+    );
+    let mut last_date = None;
+    for r in 1..sheet.height() as u32 {
+        let number = match sheet.get_value((r, 0)) {
+            Some(Data::String(n)) => n.clone(),
+            other => panic!("row {r}: invoice number is not text: {other:?}"),
+        };
+        let source = sources
+            .iter()
+            .find(|row| row.invoice_number.as_deref() == Some(number.as_str()))
+            .expect("the exported number is a chosen invoice");
+        let date = match sheet.get_value((r, 1)) {
+            Some(Data::DateTime(d)) => d.as_datetime().map(|t| t.date().to_string()),
+            other => panic!("row {r}: issue date is not a date: {other:?}"),
+        };
+        assert_eq!(date, source.issue_date, "{number}: issue date");
+        assert!(last_date <= date, "oldest issue date first");
+        last_date = date;
+        match (sheet.get_value((r, 4)), source.gross_minor) {
+            (Some(Data::Float(v)), Some(gross)) => assert!(
+                (v * 100.0 - gross as f64).abs() < 1e-6,
+                "{number}: {v} vs {gross} minor units"
+            ),
+            (Some(Data::Empty), None) => {}
+            (cell, gross) => panic!("row {r}: gross cell {cell:?} for {gross:?}"),
+        }
+        let nip = source
+            .counterparty_nip
+            .clone()
+            .map_or(Data::Empty, Data::String);
+        assert_eq!(
+            sheet.get_value((r, 3)),
+            Some(&nip),
+            "{number}: buyer NIP as text"
+        );
+    }
 }
 
 #[test]
@@ -89,6 +171,33 @@ fn backup_is_a_database_holding_the_same_invoices() {
             .expect("invoice in the backup");
         assert_eq!(bytes.len() as i64, original.size_bytes);
     }
+}
+
+#[test]
+fn dashboard_days_are_warsaw_days() {
+    const HOUR_MS: i64 = 3_600_000;
+    // 2026-11-20T22:30Z is 23:30 on 20 November in Warsaw (UTC+1 in winter)…
+    let before_warsaw_midnight = NOW_MS - 13 * HOUR_MS - 30 * 60_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fx = common::open_at(
+        dir.path(),
+        std::sync::Arc::new(desk_api::MemoryStore::default()),
+        before_warsaw_midnight,
+    );
+    let earlier = fx.api.generate_demo_invoices(2).expect("demo");
+    // …and an hour later, still 20 November in UTC, it is 00:30 on 21 November in Warsaw.
+    fx.clock.set(before_warsaw_midnight + HOUR_MS);
+    let late = fx.api.generate_demo_invoices(3).expect("demo");
+    fx.clock.set(NOW_MS);
+    assert!(
+        late.imported > 0 && earlier.imported > 0,
+        "both batches queued something"
+    );
+    let daily = fx.api.dashboard().expect("dashboard").daily;
+    let day = |d: &str| daily.iter().find(|c| c.day == d).map(|c| c.queued);
+    assert_eq!(day("2026-11-21"), Some(late.imported));
+    assert_eq!(day("2026-11-20"), Some(earlier.imported));
+    assert_eq!(daily.last().map(|c| c.day.as_str()), Some("2026-11-21"));
 }
 
 #[test]

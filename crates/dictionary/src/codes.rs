@@ -137,6 +137,7 @@ pub const DESK_CODES: &[&str] = &[
     "desk.connection_failed",
     "desk.unknown_job",
     "desk.internal",
+    "desk.watched_folder",
 ];
 
 /// The state of the official FA(3) schema files on this computer and of downloading them

@@ -1,8 +1,11 @@
 //! The dashboard and the engine status (queue depth and KSeF's state) shown in the tray.
+//!
+//! The chart's days are Europe/Warsaw calendar days (see [`crate::warsaw`]): an invoice
+//! accepted at 00:30 Warsaw time belongs to that day, not to the previous UTC day.
 
 use std::collections::BTreeMap;
 
-use engine::store::{DayCounts, DAY_MS};
+use engine::store::{CompanyId, DayCounts, Store};
 
 use super::{lock, DeskApi};
 use crate::api::companies::env_name;
@@ -11,15 +14,19 @@ use crate::error::DeskResult;
 use crate::types::{
     CodeCount, DailyCounts, Dashboard, DashboardKsef, EngineStatus, InvoiceState, Latency,
 };
+use crate::warsaw::{self, LocalDay};
 
 /// The period the dashboard's metrics cover.
 pub const DASHBOARD_PERIOD_MS: i64 = 30 * 24 * 60 * 60 * 1_000;
 /// Rejection codes listed at most.
 pub const TOP_REJECTIONS_MAX: usize = 5;
+/// Days in the dashboard's chart.
+pub const CHART_DAYS: u32 = 30;
 
 impl DeskApi {
-    /// `dashboard` for the active company; `daily` has one entry per UTC day of the period,
-    /// oldest first, today last, days without activity as zeros (the chart needs no gaps).
+    /// `dashboard` for the active company; `daily` has one entry per Warsaw calendar day of
+    /// the last [`CHART_DAYS`], oldest first, today last, days without activity as zeros (the
+    /// chart needs no gaps).
     pub fn dashboard(&self) -> DeskResult<Dashboard> {
         let active = self.active()?;
         let now = self.clock.now_ms();
@@ -32,8 +39,7 @@ impl DeskApi {
         let metrics = store.metrics(active.id, now - DASHBOARD_PERIOD_MS, now)?;
         let mut top = store.error_report(active.id, now - DASHBOARD_PERIOD_MS, now)?;
         top.truncate(TOP_REJECTIONS_MAX);
-        let first_day = (now - DASHBOARD_PERIOD_MS).div_euclid(DAY_MS) * DAY_MS + DAY_MS;
-        let counted = store.daily_counts(active.id, first_day, now + 1)?;
+        let daily = daily(&store, active.id, &warsaw::days_ending_at(now, CHART_DAYS))?;
         drop(store);
         let ksef = self.ksef_status(active.id.0, active.environment);
         Ok(Dashboard {
@@ -49,7 +55,7 @@ impl DeskApi {
                 p95: metrics.latency_p95_ms,
             },
             rejection_rate: metrics.rejection_rate,
-            daily: daily(first_day, now, &counted),
+            daily,
             top_rejections: top
                 .into_iter()
                 .map(|e| CodeCount {
@@ -75,28 +81,28 @@ impl DeskApi {
     }
 }
 
-/// Every day from `first_day` (a day start) to the one holding `now`, zero-filled.
-fn daily(first_day: i64, now: i64, counted: &[DayCounts]) -> Vec<DailyCounts> {
-    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-    let mut out = Vec::new();
-    let mut day = first_day;
-    while day <= now {
-        let c = counted
-            .iter()
-            .find(|c| c.day_start_ms == day)
-            .copied()
-            .unwrap_or_default();
-        out.push(DailyCounts {
-            day: chrono::DateTime::from_timestamp_millis(day)
-                .map(|t| t.date_naive().to_string())
-                .unwrap_or_default(),
-            accepted: count(c.accepted),
-            rejected: count(c.rejected),
-            queued: count(c.queued),
-        });
-        day += DAY_MS;
+/// The counts of each of `days`. The store groups by UTC day, so each Warsaw day is asked for
+/// by its own UTC range, which spans at most two UTC days, and their counts are added.
+fn daily(store: &Store, company: CompanyId, days: &[LocalDay]) -> DeskResult<Vec<DailyCounts>> {
+    days.iter()
+        .map(|d| {
+            let parts = store.daily_counts(company, d.start_ms, d.end_ms)?;
+            Ok(day_out(d, &parts))
+        })
+        .collect()
+}
+
+/// One chart entry: the sum of the UTC-day parts of `day`.
+fn day_out(day: &LocalDay, parts: &[DayCounts]) -> DailyCounts {
+    let sum = |f: fn(&DayCounts) -> i64| {
+        u32::try_from(parts.iter().map(f).sum::<i64>()).unwrap_or(u32::MAX)
+    };
+    DailyCounts {
+        day: day.date.to_string(),
+        accepted: sum(|c| c.accepted),
+        rejected: sum(|c| c.rejected),
+        queued: sum(|c| c.queued),
     }
-    out
 }
 
 /// Invoices still on their way out: queued plus being sent.

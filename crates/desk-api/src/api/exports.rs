@@ -1,136 +1,193 @@
-//! Files the user takes away: the invoice list and the weekly error report as CSV for Polish
-//! Excel, and a backup copy of the database. Each command writes a new file in the data folder
-//! and returns its path; the shell offers to open or move it.
+//! Files the user takes away: the invoice list as XLSX or as CSV for Polish Excel, the weekly
+//! error report as CSV, and a backup copy of the database. Each command writes a new file in the
+//! data folder and returns its path; the shell offers to open or move it.
 //!
 //! CSV for Polish Excel: UTF-8 with a byte-order mark, `;` between fields, `,` as decimal
 //! separator, CRLF line ends. Excel with Polish regional settings splits on the locale's list
 //! separator, which is `;` (the `,` is the decimal separator), and reads a file without a BOM
-//! as Windows-1250, which garbles ą, ę, ł, ż…; with the BOM it reads UTF-8.
+//! as Windows-1250, which garbles ą, ę, ł, ż…; with the BOM it reads UTF-8. XLSX needs none of
+//! this: its cells are typed (see `xlsx`).
+
+mod xlsx;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use engine::store::{InvoiceFilter, InvoiceId, InvoiceSort, SortDirection, DAY_MS};
+use engine::store::{InvoiceFilter, InvoiceId, InvoiceSort, InvoiceSummaryRow, SortDirection};
 
 use super::{lock, DeskApi};
 use crate::convert::state_out;
 use crate::error::{codes, DeskError, DeskResult};
 use crate::types::{ExportFormat, Language};
+use crate::warsaw;
 
 /// Folder (inside the data folder) exports are written to.
 pub const EXPORTS_SUBDIR: &str = "exports";
 /// Folder (inside the data folder) backups are written to.
 pub const BACKUPS_SUBDIR: &str = "backups";
-/// Invoices exported in one file at most (the store's page cap).
-pub const EXPORT_ROWS_MAX: u32 = 1_000;
+/// Invoices read from the store per query while exporting (the store's page cap).
+pub const EXPORT_PAGE_ROWS: u32 = 1_000;
+/// Invoices exported in one file at most: far beyond a month-end, well within a sheet's
+/// 1 048 576 rows, and a bound on the memory one export may take.
+pub const EXPORT_ROWS_MAX: usize = 200_000;
 
 /// UTF-8 byte-order mark: tells Excel the file is UTF-8.
 const BOM: &str = "\u{feff}";
 /// Field separator Polish Excel splits on.
 const SEPARATOR: char = ';';
-/// The report's week length.
-const WEEK_MS: i64 = 7 * DAY_MS;
+/// Days in the weekly report.
+const WEEK_DAYS: u64 = 7;
+
+/// The invoice list's column titles, Polish.
+const HEADER_PL: [&str; COLUMNS] = [
+    "Numer faktury",
+    "Data wystawienia",
+    "Nabywca",
+    "NIP nabywcy",
+    "Brutto",
+    "Waluta",
+    "Stan",
+    "Numer KSeF",
+    "UPO",
+    "Kod błędu",
+];
+/// The invoice list's column titles, English.
+const HEADER_EN: [&str; COLUMNS] = [
+    "Invoice number",
+    "Issue date",
+    "Buyer",
+    "Buyer NIP",
+    "Gross",
+    "Currency",
+    "State",
+    "KSeF number",
+    "UPO",
+    "Error code",
+];
+/// Columns of the invoice list.
+const COLUMNS: usize = 10;
+
+/// One exported invoice, as both formats write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ExportRow {
+    invoice_number: String,
+    /// `P_1` as stored (`YYYY-MM-DD` when the invoice is well-formed).
+    issue_date: String,
+    buyer_name: String,
+    buyer_nip: String,
+    gross_minor: Option<i64>,
+    currency: String,
+    /// Our state's wire name (`accepted`, `rejected`…).
+    state: String,
+    ksef_number: String,
+    has_upo: bool,
+    error_code: String,
+}
+
+impl ExportRow {
+    fn new(r: InvoiceSummaryRow, has_upo: bool) -> ExportRow {
+        let state = serde_json::to_value(state_out(r.state))
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        ExportRow {
+            invoice_number: r.invoice_number.unwrap_or_default(),
+            issue_date: r.issue_date.unwrap_or_default(),
+            buyer_name: r.buyer_name.unwrap_or_default(),
+            buyer_nip: r.buyer_nip.unwrap_or_default(),
+            gross_minor: r.gross_minor,
+            currency: r.currency.unwrap_or_default(),
+            state,
+            ksef_number: r.ksef_number.unwrap_or_default(),
+            has_upo,
+            error_code: r.error_code.unwrap_or_default(),
+        }
+    }
+}
+
+/// "yes"/"no" in the user's language.
+fn yes_no(b: bool, pl: bool) -> &'static str {
+    match (b, pl) {
+        (true, true) => "tak",
+        (true, false) => "yes",
+        (false, true) => "nie",
+        (false, false) => "no",
+    }
+}
 
 impl DeskApi {
     /// `export_invoices`: the chosen invoices of the active company (at most
-    /// [`EXPORT_ROWS_MAX`]) as CSV; returns the file's path. XLSX is not offered yet.
+    /// [`EXPORT_ROWS_MAX`]), oldest issue date first, as XLSX or CSV; returns the file's path.
     pub fn export_invoices(&self, ids: Vec<i64>, format: ExportFormat) -> DeskResult<String> {
-        if format == ExportFormat::Xlsx {
-            return Err(DeskError::new(
-                codes::NOT_AVAILABLE,
-                "XLSX export is not available yet; export CSV, which Excel opens",
-            ));
-        }
         if ids.is_empty() {
             return Err(DeskError::invalid("no invoices chosen"));
         }
+        if ids.len() > EXPORT_ROWS_MAX {
+            return Err(DeskError::invalid(format!(
+                "at most {EXPORT_ROWS_MAX} invoices can be exported at once"
+            )));
+        }
         let company = self.active()?.id;
         let pl = lock(&self.settings)?.language == Language::Pl;
-        let store = lock(&self.store)?;
+        let rows = self.export_rows(company, ids)?;
+        let stamp = self.clock.now_ms();
+        match format {
+            ExportFormat::Csv => {
+                let name = format!("faktury-{stamp}.csv");
+                self.write_export(&name, csv_document(&rows, pl).as_bytes())
+            }
+            ExportFormat::Xlsx => {
+                let bytes = xlsx::invoices(&rows, pl)?;
+                self.write_export(&format!("faktury-{stamp}.xlsx"), &bytes)
+            }
+        }
+    }
+
+    /// The chosen invoices of `company`, read page by page with the store's id filter.
+    fn export_rows(
+        &self,
+        company: engine::store::CompanyId,
+        ids: Vec<i64>,
+    ) -> DeskResult<Vec<ExportRow>> {
         let mut filter = InvoiceFilter::all(company);
+        filter.ids = ids.into_iter().map(InvoiceId).collect();
         filter.sort = InvoiceSort::IssueDate;
         filter.direction = SortDirection::Ascending;
-        filter.limit = EXPORT_ROWS_MAX;
-        let rows: Vec<_> = store
-            .list_invoices(&filter)?
-            .rows
-            .into_iter()
-            .filter(|r| ids.contains(&r.id.0))
-            .collect();
-        let row_ids: Vec<InvoiceId> = rows.iter().map(|r| r.id).collect();
-        let with_upo = store.upo_stored(&row_ids)?;
-        drop(store);
-        let header: &[&str] = if pl {
-            &[
-                "Numer faktury",
-                "Data wystawienia",
-                "Nabywca",
-                "NIP nabywcy",
-                "Brutto",
-                "Waluta",
-                "Stan",
-                "Numer KSeF",
-                "UPO",
-                "Kod błędu",
-            ]
-        } else {
-            &[
-                "Invoice number",
-                "Issue date",
-                "Buyer",
-                "Buyer NIP",
-                "Gross",
-                "Currency",
-                "State",
-                "KSeF number",
-                "UPO",
-                "Error code",
-            ]
-        };
-        let mut csv = Csv::new(header);
-        let yes_no = |b: bool| match (b, pl) {
-            (true, true) => "tak",
-            (true, false) => "yes",
-            (false, true) => "nie",
-            (false, false) => "no",
-        };
-        for r in &rows {
-            let state = serde_json::to_value(state_out(r.state))
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            csv.row(&[
-                r.invoice_number.as_deref().unwrap_or(""),
-                r.issue_date.as_deref().unwrap_or(""),
-                r.buyer_name.as_deref().unwrap_or(""),
-                r.buyer_nip.as_deref().unwrap_or(""),
-                &r.gross_minor.map(decimal_comma).unwrap_or_default(),
-                r.currency.as_deref().unwrap_or(""),
-                &state,
-                r.ksef_number.as_deref().unwrap_or(""),
-                yes_no(with_upo.contains(&r.id)),
-                r.error_code.as_deref().unwrap_or(""),
-            ]);
+        filter.limit = EXPORT_PAGE_ROWS;
+        let store = lock(&self.store)?;
+        let mut rows = Vec::new();
+        loop {
+            let page = store.list_invoices(&filter)?;
+            let page_ids: Vec<InvoiceId> = page.rows.iter().map(|r| r.id).collect();
+            let with_upo = store.upo_stored(&page_ids)?;
+            let fetched = page.rows.len();
+            rows.extend(page.rows.into_iter().map(|r| {
+                let has_upo = with_upo.contains(&r.id);
+                ExportRow::new(r, has_upo)
+            }));
+            if fetched < EXPORT_PAGE_ROWS as usize {
+                return Ok(rows);
+            }
+            filter.offset += EXPORT_PAGE_ROWS;
         }
-        let name = format!("faktury-{}.csv", self.clock.now_ms());
-        self.write_export(&name, csv.finish())
     }
 
     /// `export_weekly_report`: how often each error code was recorded in the week starting on
-    /// `week_start` (`YYYY-MM-DD`, UTC days), most frequent first, with the dictionary's title
-    /// in the user's language; returns the CSV file's path.
+    /// `week_start` (`YYYY-MM-DD`, Warsaw calendar days, so a week holding a clock change is
+    /// 167 or 169 hours), most frequent first, with the dictionary's title in the user's
+    /// language; returns the CSV file's path.
     pub fn export_weekly_report(&self, week_start: String) -> DeskResult<String> {
         let day = NaiveDate::parse_from_str(week_start.trim(), "%Y-%m-%d").map_err(|_| {
             DeskError::invalid(format!("{week_start:?} is not a date (YYYY-MM-DD)"))
         })?;
-        let from = day
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp_millis())
+        let range = day
+            .checked_add_days(chrono::Days::new(WEEK_DAYS))
+            .and_then(|end| Some((warsaw::midnight_ms(day)?, warsaw::midnight_ms(end)?)))
             .ok_or_else(|| DeskError::invalid("the week's start is out of range"))?;
         let company = self.active()?.id;
         let language = lock(&self.settings)?.language;
-        let counts = lock(&self.store)?.error_report(company, from, from + WEEK_MS)?;
+        let counts = lock(&self.store)?.error_report(company, range.0, range.1)?;
         let (lang, header): (_, &[&str]) = match language {
             Language::Pl => (dictionary::Lang::Pl, &["Kod", "Opis", "Liczba"]),
             Language::En => (dictionary::Lang::En, &["Code", "Title", "Count"]),
@@ -141,7 +198,7 @@ impl DeskApi {
             let title = dict.get(&c.code, lang).map(|e| e.title).unwrap_or("");
             csv.row(&[&c.code, title, &c.count.to_string()]);
         }
-        self.write_export(&format!("bledy-{day}.csv"), csv.finish())
+        self.write_export(&format!("bledy-{day}.csv"), csv.finish().as_bytes())
     }
 
     /// `backup_database`: a consistent copy of the outbox taken while it is in use (`VACUUM
@@ -154,7 +211,7 @@ impl DeskApi {
         Ok(path.display().to_string())
     }
 
-    fn write_export(&self, name: &str, contents: String) -> DeskResult<String> {
+    fn write_export(&self, name: &str, contents: &[u8]) -> DeskResult<String> {
         let dir = self.data_dir.join(EXPORTS_SUBDIR);
         create_dir(&dir)?;
         let path: PathBuf = dir.join(name);
@@ -172,6 +229,26 @@ fn io_error(path: &Path, e: &std::io::Error) -> DeskError {
         codes::DATA_DIR,
         format!("cannot write {}: {e}", path.display()),
     )
+}
+
+/// The invoice list as CSV for Polish Excel.
+fn csv_document(rows: &[ExportRow], pl: bool) -> String {
+    let mut csv = Csv::new(if pl { &HEADER_PL } else { &HEADER_EN });
+    for r in rows {
+        csv.row(&[
+            &r.invoice_number,
+            &r.issue_date,
+            &r.buyer_name,
+            &r.buyer_nip,
+            &r.gross_minor.map(decimal_comma).unwrap_or_default(),
+            &r.currency,
+            &r.state,
+            &r.ksef_number,
+            yes_no(r.has_upo, pl),
+            &r.error_code,
+        ]);
+    }
+    csv.finish()
 }
 
 /// Minor units as Polish Excel reads a number: `-1234,56`.

@@ -1,5 +1,5 @@
 //! The invoice list and detail, read from the outbox store (filtering, sorting and paging in
-//! SQL), the stored UPOs, the alerts, and the commands not offered yet (typed error).
+//! SQL), the stored UPOs and the alerts.
 
 use engine::store::{InvoiceFilter, InvoiceId, InvoiceSort as EngineSort, SortDirection};
 use sha2::{Digest, Sha256};
@@ -8,24 +8,17 @@ use super::{lock, DeskApi};
 use crate::convert::{
     alert_out, attempt_out, event_out, finding_out, row_out, state_in, state_out,
 };
-use crate::error::{codes, DeskError, DeskResult};
+use crate::error::{DeskError, DeskResult};
 use crate::events::DeskEvent;
 use crate::types::{
     Alert, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState, InvoicesChanged,
-    Rejection, SavedUpos, SortColumn, SortDir, UpoStatus,
+    Rejection, SortColumn, SortDir, UpoStatus,
 };
 
 fn invoice_not_found(id: i64) -> DeskError {
     DeskError::new(
         "engine.invoice_not_found",
         format!("invoice {id} not found"),
-    )
-}
-
-fn not_available(what: &str) -> DeskError {
-    DeskError::new(
-        codes::NOT_AVAILABLE,
-        format!("{what} is not available yet: the engine does not provide it"),
     )
 }
 
@@ -171,11 +164,6 @@ impl DeskApi {
                 format!("the UPO stored for invoice {id} is not UTF-8 text"),
             )
         })
-    }
-
-    /// `save_upos`.
-    pub fn save_upos(&self, _ids: Vec<i64>) -> DeskResult<SavedUpos> {
-        Err(not_available("saving UPOs"))
     }
 
     /// `remove_invalid`: takes the chosen invalid invoices off the list (other states are

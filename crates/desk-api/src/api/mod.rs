@@ -10,6 +10,10 @@ mod imports;
 mod invoices;
 mod schemas;
 mod sending;
+mod upos;
+mod watching;
+
+pub(crate) use watching::WATCH_ALERT;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -70,6 +74,7 @@ pub struct DeskApi {
     sending: Mutex<Option<sending::SendingTask>>,
     sending_wanted: AtomicBool,
     notices: Mutex<Throttle>,
+    watch: Mutex<Option<crate::watch::FolderWatch>>,
 }
 
 impl DeskApi {
@@ -129,6 +134,7 @@ impl DeskApi {
             sending: Mutex::new(None),
             sending_wanted: AtomicBool::new(false),
             notices: Mutex::new(Throttle::default()),
+            watch: Mutex::new(None),
         })
     }
 
@@ -148,15 +154,33 @@ impl DeskApi {
         })
     }
 
-    /// `save_settings`. `data_dir` is informational and ignored (it is chosen at start-up).
-    pub fn save_settings(&self, new: Settings) -> DeskResult<()> {
-        let mut s = lock(&self.settings)?;
-        let mut next = s.clone();
-        next.language = new.language;
-        next.notifications = new.notifications;
-        next.watched_folder = new.watched_folder.filter(|f| !f.trim().is_empty());
-        settings::save(&self.data_dir, &next)?;
-        *s = next;
+    /// `save_settings`. `data_dir` is informational and ignored (it is chosen at start-up). A
+    /// changed watched folder must be an existing folder; it is watched from now on (see
+    /// `start_watching`, which raises an alert if the watch cannot start).
+    pub fn save_settings(self: &Arc<Self>, new: Settings) -> DeskResult<()> {
+        let folder_changed = {
+            let mut s = lock(&self.settings)?;
+            let mut next = s.clone();
+            next.language = new.language;
+            next.notifications = new.notifications;
+            next.watched_folder = new.watched_folder.filter(|f| !f.trim().is_empty());
+            let changed = next.watched_folder != s.watched_folder;
+            if let Some(folder) = next.watched_folder.as_deref().filter(|_| changed) {
+                if !Path::new(folder).is_dir() {
+                    return Err(DeskError::new(
+                        codes::WATCHED_FOLDER,
+                        format!("{folder} is not a folder"),
+                    ));
+                }
+            }
+            settings::save(&self.data_dir, &next)?;
+            *s = next;
+            changed
+        };
+        if folder_changed {
+            // A failure here is an alert (raised by `start_watching`); the settings stand.
+            let _ = self.start_watching();
+        }
         Ok(())
     }
 

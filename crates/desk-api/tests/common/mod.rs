@@ -45,8 +45,13 @@ pub fn open(dir: &Path) -> Fixture {
 }
 
 pub fn open_with(dir: &Path, secrets: Arc<dyn SecretStore>) -> Fixture {
+    open_at(dir, secrets, NOW_MS)
+}
+
+/// A fixture whose manual clock starts at `now_ms` (it only moves forward).
+pub fn open_at(dir: &Path, secrets: Arc<dyn SecretStore>, now_ms: i64) -> Fixture {
     let (tx, rx) = channel();
-    let clock = ManualClock::new(NOW_MS);
+    let clock = ManualClock::new(now_ms);
     let api = DeskApi::open(DeskOptions {
         data_dir: dir.to_path_buf(),
         secrets,

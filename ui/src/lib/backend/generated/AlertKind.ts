@@ -3,4 +3,4 @@
 /**
  * What an alert is about.
  */
-export type AlertKind = "stuck" | "terminal_failure" | "conflict" | "outage" | "upo_missing";
+export type AlertKind = "stuck" | "terminal_failure" | "conflict" | "outage" | "upo_missing" | "watched_folder";

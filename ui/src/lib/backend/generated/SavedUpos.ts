@@ -9,6 +9,15 @@ export type SavedUpos = {
  */
 saved: number, 
 /**
+ * Chosen invoices that have no UPO yet.
+ */
+without_upo: number, 
+/**
+ * Not written: not found, another company's, a stored UPO whose bytes no longer match
+ * their recorded hash, or the file could not be written.
+ */
+failed: number, 
+/**
  * Where.
  */
 folder: string, };
