@@ -24,11 +24,11 @@ pub(crate) const fn env_name(env: Environment) -> &'static str {
     }
 }
 
-/// The environment's name in the store (its CHECK allows exactly these four).
+/// The environment's name in the store, whose CHECK allows `test`, `demo` and `prod` only. The
+/// Sandbox simulator imitates TE, so it is stored as `test` and told apart by its base URL.
 const fn store_env_name(env: Environment) -> &'static str {
     match env {
-        Environment::Sandbox => "sandbox",
-        Environment::Test => "test",
+        Environment::Sandbox | Environment::Test => "test",
         Environment::Demo => "demo",
         Environment::Prd => "prod",
     }
@@ -36,13 +36,12 @@ const fn store_env_name(env: Environment) -> &'static str {
 
 /// A stored company's environment.
 pub(crate) fn env_of(c: &engine::store::Company) -> DeskResult<Environment> {
-    // Stores from before schema 6 named the Sandbox `test`; migration 0006 renamed those rows.
-    match c.environment.as_str() {
-        "sandbox" => Ok(Environment::Sandbox),
-        "test" => Ok(Environment::Test),
-        "demo" => Ok(Environment::Demo),
-        "prod" => Ok(Environment::Prd),
-        other => Err(DeskError::new(
+    match (c.environment.as_str(), c.base_url.as_str()) {
+        ("test", SANDBOX_BASE_URL) => Ok(Environment::Sandbox),
+        ("test", _) => Ok(Environment::Test),
+        ("demo", _) => Ok(Environment::Demo),
+        ("prod", _) => Ok(Environment::Prd),
+        (other, _) => Err(DeskError::new(
             "engine.store_corrupt",
             format!("unexpected company environment {other:?}"),
         )),
