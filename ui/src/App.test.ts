@@ -62,4 +62,34 @@ describe('App', () => {
     ticks.shift()?.();
     expect(await screen.findByText('Import zakończony: zaimportowano 1, do sprawdzenia 0.')).toBeTruthy();
   });
+
+  it('shows the filtered list a clicked desktop notification asks for, and ignores other targets', async () => {
+    const { backend } = setup();
+    location.hash = '#/dashboard';
+    await waitFor(() => expect(heading()).toBe(pl['dash.title']));
+    backend.emit('navigate', { route: 'https://example.com/#/settings' });
+    backend.emit('navigate', { route: '/settings' });
+    expect(location.hash).toBe('#/dashboard');
+    backend.emit('navigate', { route: '#/invoices?states=rejected&ids=4,7' });
+    await waitFor(() => expect(heading()).toBe(pl['inv.title']));
+    const params = new URLSearchParams(location.hash.split('?')[1]);
+    expect(params.get('states')).toBe('rejected');
+    expect(params.get('ids')).toBe('4,7');
+  });
+
+  it('stays quiet about an import that found only invoices it already had', async () => {
+    const { backend } = setup();
+    location.hash = '#/dashboard';
+    await waitFor(() => expect(heading()).toBe(pl['dash.title']));
+    const item = { file: '/erp/FV-1.xml', outcome: 'already_known' as const, invoice_id: 1, code: null };
+    const summary = { imported: 0, already_known: 1, conflicts: 0, invalid: 0, items: [item] };
+    backend.emit('import_finished', { job_id: 7, cancelled: false, summary });
+    backend.emit('import_finished', {
+      job_id: 8,
+      cancelled: false,
+      summary: { ...summary, imported: 1, already_known: 0, items: [{ ...item, outcome: 'imported' as const }] },
+    });
+    expect(await screen.findByText('Import zakończony: zaimportowano 1, do sprawdzenia 0.')).toBeTruthy();
+    expect(screen.getAllByText(/Import zakończony/)).toHaveLength(1);
+  });
 });

@@ -40,6 +40,17 @@ export function navigate(path: string, params?: URLSearchParams, options: { repl
   syncFromLocation();
 }
 
+/**
+ * Shows a route the shell asked for (a clicked desktop notification: `#/invoices?states=…`).
+ * Only in-app hash routes are followed; anything else is ignored. Returns whether it moved.
+ */
+export function openRoute(target: string): boolean {
+  if (!target.startsWith('#/')) return false;
+  const next = parse(target);
+  navigate(next.path, next.params);
+  return location.hash === href(next.path, next.params);
+}
+
 export function startRouter(): () => void {
   const onChange = () => syncFromLocation();
   window.addEventListener('hashchange', onChange);

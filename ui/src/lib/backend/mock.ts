@@ -22,6 +22,7 @@ import type {
   InvoiceRow,
   InvoiceState,
   KsefAvailability,
+  SavedUpos,
   SchemaStatus,
   Settings,
   Unlisten,
@@ -555,7 +556,7 @@ export class MockBackend implements Backend {
   }
 
   export_weekly_report(week_start: string) {
-    return this.answer(() => `/home/anna/Dokumenty/KSeF Desk/raport-bledow-${week_start}.xlsx`);
+    return this.answer(() => `/home/anna/.local/share/ksef-desk/exports/bledy-${week_start}.csv`);
   }
 
   list_alerts() {
@@ -646,11 +647,17 @@ export class MockBackend implements Backend {
     });
   }
 
-  save_upos(ids: number[]) {
-    return this.answer(() => ({
-      saved: this.rows.filter((r) => ids.includes(r.id) && r.has_upo).length,
-      folder: '/home/anna/Dokumenty/KSeF Desk/UPO',
-    }));
+  save_upos(ids: number[]): Promise<SavedUpos | null> {
+    return this.answer(() => {
+      const chosen = this.rows.filter((r) => ids.includes(r.id));
+      const saved = chosen.filter((r) => r.has_upo).length;
+      return {
+        saved,
+        without_upo: chosen.length - saved,
+        failed: 0,
+        folder: '/home/anna/Dokumenty/KSeF Desk/UPO',
+      };
+    });
   }
 
   remove_invalid(ids: number[]) {

@@ -22,6 +22,7 @@ import type { InvoicePage } from './generated/InvoicePage';
 import type { InvoiceQuery } from './generated/InvoiceQuery';
 import type { InvoiceState } from './generated/InvoiceState';
 import type { InvoicesChanged } from './generated/InvoicesChanged';
+import type { Navigate } from './generated/Navigate';
 import type { NewCompany } from './generated/NewCompany';
 import type { SavedUpos } from './generated/SavedUpos';
 import type { SchemaStatus } from './generated/SchemaStatus';
@@ -65,6 +66,7 @@ export type { KsefAvailability } from './generated/KsefAvailability';
 export type { KsefStatus } from './generated/KsefStatus';
 export type { Language } from './generated/Language';
 export type { Latency } from './generated/Latency';
+export type { Navigate } from './generated/Navigate';
 export type { NewCompany } from './generated/NewCompany';
 export type { Rejection } from './generated/Rejection';
 export type { SavedUpos } from './generated/SavedUpos';
@@ -101,6 +103,8 @@ export interface BackendEvents {
   files_dropped: FilesDropped;
   engine_status: EngineStatus;
   invoices_changed: InvoicesChanged;
+  /** The shell asks for a view (a desktop notification was clicked). */
+  navigate: Navigate;
 }
 
 export type EventName = keyof BackendEvents;
@@ -137,7 +141,8 @@ export interface Backend {
   backup_database(): Promise<string>;
 
   export_invoices(ids: number[], format: ExportFormat): Promise<string>;
-  save_upos(ids: number[]): Promise<SavedUpos>;
+  /** Asks for a folder in the native dialog and saves the UPOs there; `null` when cancelled. */
+  save_upos(ids: number[]): Promise<SavedUpos | null>;
   remove_invalid(ids: number[]): Promise<number>;
 
   listen<E extends EventName>(event: E, handler: (payload: BackendEvents[E]) => void): Promise<Unlisten>;
