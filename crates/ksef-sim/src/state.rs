@@ -322,6 +322,9 @@ pub struct Stats {
     pub rate_limited: u64,
     /// Faults injected.
     pub faults_injected: u64,
+    /// Sessions opened, by kind (`online`, `batch`); absent from state saved before it existed.
+    #[serde(default)]
+    pub sessions_opened: BTreeMap<String, u64>,
 }
 
 /// Inputs of processing that come from configuration.

@@ -110,6 +110,11 @@ pub(super) fn new_session(
     offline_mode: bool,
 ) -> Session {
     let online = matches!(kind, SessionKind::Online);
+    *state
+        .stats
+        .sessions_opened
+        .entry(if online { "online" } else { "batch" }.to_string())
+        .or_default() += 1;
     let reference = state.new_reference(
         now,
         if online {
@@ -301,4 +306,65 @@ pub async fn close(
         session.updated = now;
         Ok(StatusCode::NO_CONTENT)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::archive::Compression;
+    use crate::state::BatchData;
+    use crate::{ManualClock, SimConfig};
+
+    #[test]
+    fn every_session_opened_is_counted_by_kind() {
+        let start = DateTime::from_timestamp(1_780_000_000, 0).expect("instant");
+        let config = SimConfig {
+            // The keys are never used here; small ones keep the debug build quick.
+            rsa_key_bits: 1024,
+            ..SimConfig::default()
+        };
+        let sim = Simulator::new(config, Arc::new(ManualClock::new(start))).expect("simulator");
+        let token = IssuedToken {
+            kind: TokenKind::Access,
+            auth_ref: "no-operation".into(),
+            context_nip: "5265877635".into(),
+            valid_until: start + Duration::hours(1),
+        };
+        let form = FormCode {
+            system_code: "FA (3)".into(),
+            schema_version: "1-0E".into(),
+            value: "FA".into(),
+        };
+        let batch = || BatchData {
+            file_size: 0,
+            file_hash: String::new(),
+            compression: Compression::Zip,
+            parts: Vec::new(),
+            uploads: BTreeMap::new(),
+            upload_deadline: start,
+        };
+        assert!(sim.stats().sessions_opened.is_empty());
+        sim.with_state(|state, now| {
+            for _ in 0..3 {
+                new_session(
+                    state,
+                    now,
+                    &token,
+                    SessionKind::Online,
+                    form.clone(),
+                    None,
+                    false,
+                );
+            }
+            let kind = SessionKind::Batch(Box::new(batch()));
+            new_session(state, now, &token, kind, form.clone(), None, true);
+        });
+        let opened = sim.stats().sessions_opened;
+        assert_eq!(opened.get("online"), Some(&3));
+        assert_eq!(opened.get("batch"), Some(&1));
+        assert_eq!(opened.len(), 2);
+    }
 }
