@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -14,7 +14,7 @@ use crate::ids::RefKind;
 use crate::keys::KeyUsage;
 use crate::server::{authorize, jwt_shaped, rfc3339, Simulator};
 use crate::state::{
-    AuthOp, AuthResult, Challenge, IssuedToken, TokenKind, AUTH_TOKEN_VALIDITY_MINUTES,
+    AuthOp, AuthResult, Challenge, IssuedToken, SimState, TokenKind, AUTH_TOKEN_VALIDITY_MINUTES,
     CHALLENGE_VALIDITY_MINUTES, REFRESH_TOKEN_VALIDITY_DAYS,
 };
 use crate::xades::{verify_auth_request, Identity};
@@ -67,14 +67,7 @@ pub async fn ksef_token(
     let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     let tokens = sim.config().tokens.clone();
     sim.with_state(|state, now| {
-        let challenge = state
-            .challenges
-            .get_mut(&body.challenge)
-            .ok_or_else(|| ApiError::bad(21111, "Nieznane wyzwanie."))?;
-        let challenge_fresh = !challenge.used
-            && now - challenge.issued_at <= Duration::minutes(CHALLENGE_VALIDITY_MINUTES);
-        let challenge_ms = challenge.issued_at.timestamp_millis();
-        challenge.used = true;
+        let (challenge_fresh, challenge_ms) = use_challenge(state, &body.challenge, now)?;
         let key = state
             .keys
             .select(KeyUsage::KsefTokenEncryption, body.public_key_id.as_deref())
@@ -111,20 +104,9 @@ pub async fn ksef_token(
                 }
             }
         };
-        let reference = state.new_reference(now, RefKind::Auth);
-        let valid_until = now + Duration::minutes(AUTH_TOKEN_VALIDITY_MINUTES);
-        let token = jwt_shaped(&mut state.rng, "OperationToken", &context_nip, valid_until);
-        state.tokens.insert(
-            token.clone(),
-            IssuedToken {
-                kind: TokenKind::Authentication,
-                auth_ref: reference.clone(),
-                context_nip: context_nip.clone(),
-                valid_until,
-            },
-        );
-        state.auth_ops.insert(
-            reference.clone(),
+        Ok(start_operation(
+            state,
+            now,
             AuthOp {
                 started: now,
                 context_nip,
@@ -135,13 +117,7 @@ pub async fn ksef_token(
                 refresh_valid_until: None,
                 xades: false,
             },
-        );
-        Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({"referenceNumber": reference,
-                "authenticationToken": {"token": token, "validUntil": rfc3339(valid_until)}})),
-        )
-            .into_response())
+        ))
     })
 }
 
@@ -161,13 +137,7 @@ pub async fn xades_signature(
         ));
     }
     sim.with_state(|state, now| {
-        let challenge = state
-            .challenges
-            .get_mut(&request.challenge)
-            .ok_or_else(|| ApiError::bad(21111, "Nieznane wyzwanie."))?;
-        let challenge_fresh = !challenge.used
-            && now - challenge.issued_at <= Duration::minutes(CHALLENGE_VALIDITY_MINUTES);
-        challenge.used = true;
+        let (challenge_fresh, _) = use_challenge(state, &request.challenge, now)?;
         let result = match &request.identity {
             _ if !challenge_fresh => {
                 AuthResult::BadToken("Nieprawidłowe wyzwanie autoryzacyjne.".into())
@@ -180,20 +150,9 @@ pub async fn xades_signature(
                 "Osoba nie ma uprawnień w kontekście {context_nip}."
             )),
         };
-        let reference = state.new_reference(now, RefKind::Auth);
-        let valid_until = now + Duration::minutes(AUTH_TOKEN_VALIDITY_MINUTES);
-        let token = jwt_shaped(&mut state.rng, "OperationToken", &context_nip, valid_until);
-        state.tokens.insert(
-            token.clone(),
-            IssuedToken {
-                kind: TokenKind::Authentication,
-                auth_ref: reference.clone(),
-                context_nip: context_nip.clone(),
-                valid_until,
-            },
-        );
-        state.auth_ops.insert(
-            reference.clone(),
+        Ok(start_operation(
+            state,
+            now,
             AuthOp {
                 started: now,
                 context_nip,
@@ -204,14 +163,54 @@ pub async fn xades_signature(
                 refresh_valid_until: None,
                 xades: true,
             },
-        );
-        Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({"referenceNumber": reference,
-                "authenticationToken": {"token": token, "validUntil": rfc3339(valid_until)}})),
-        )
-            .into_response())
+        ))
     })
+}
+
+/// Marks `challenge` used; answers whether it was still fresh (unused and within its validity)
+/// and when it was issued (epoch milliseconds). An unknown challenge is 21111.
+fn use_challenge(
+    state: &mut SimState,
+    challenge: &str,
+    now: DateTime<Utc>,
+) -> Result<(bool, i64), ApiError> {
+    let challenge = state
+        .challenges
+        .get_mut(challenge)
+        .ok_or_else(|| ApiError::bad(21111, "Nieznane wyzwanie."))?;
+    let fresh = !challenge.used
+        && now - challenge.issued_at <= Duration::minutes(CHALLENGE_VALIDITY_MINUTES);
+    challenge.used = true;
+    Ok((fresh, challenge.issued_at.timestamp_millis()))
+}
+
+/// Records `operation` under a new reference with its operation token, whichever way the caller
+/// authenticated, and answers 202 with both.
+fn start_operation(state: &mut SimState, now: DateTime<Utc>, operation: AuthOp) -> Response {
+    let reference = state.new_reference(now, RefKind::Auth);
+    let valid_until = now + Duration::minutes(AUTH_TOKEN_VALIDITY_MINUTES);
+    let token = jwt_shaped(
+        &mut state.rng,
+        "OperationToken",
+        &operation.context_nip,
+        valid_until,
+    );
+    state.tokens.insert(
+        token.clone(),
+        IssuedToken {
+            kind: TokenKind::Authentication,
+            auth_ref: reference.clone(),
+            context_nip: operation.context_nip.clone(),
+            valid_until,
+        },
+    );
+    state.auth_ops.insert(reference.clone(), operation);
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({"referenceNumber": reference,
+            "authenticationToken": {"token": token, "validUntil": rfc3339(valid_until)}})),
+    )
+        .into_response()
 }
 
 /// `GET /auth/{referenceNumber}`.
