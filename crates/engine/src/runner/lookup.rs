@@ -88,9 +88,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     .online
                     .as_ref()
                     .is_some_and(|o| o.session.to_string() == reference);
-                if !self.admitted(tick) {
-                    return Ok(SessionView::NotNow);
-                }
+                // Closing asks the breaker itself, right before the request leaves.
                 let closed = if current {
                     self.close_online(tick).await?;
                     self.online.is_none()

@@ -10,6 +10,7 @@ use ksef_api::{Ksef, Sha256B64};
 use super::lookup::{SessionView, Sighting};
 use super::poller::Listing;
 use super::{sessions, work, Hooks, Runner, RunnerError, Tick};
+use crate::backoff::BreakerState;
 use crate::clock::Clock;
 use crate::state::{Actor, Change, SubmissionState};
 use crate::store::InvoiceId;
@@ -67,12 +68,13 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     continue;
                 }
             }
-            if !self.admitted(tick) {
-                return Ok(());
-            }
             let now_ms = self.clock.now_ms();
             let retry_in_ms = match self.resolve_one(id, tick).await? {
                 Resolution::Settled => continue,
+                // KSeF is down: the breaker's probe time is the wake-up, for every invoice.
+                Resolution::NotNow if self.breaker.status().state != BreakerState::Closed => {
+                    return Ok(());
+                }
                 Resolution::NotNow => self.config.retry_later_ms,
                 // Ask less often the longer it stays uncertain: the answer rarely changes fast.
                 Resolution::Uncertain { since_ms } => now_ms
@@ -108,6 +110,11 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     continue;
                 }
                 SessionView::Final | SessionView::Pending => {}
+            }
+            // Each request is admitted right before it leaves: a probe admitted but not sent
+            // would hold the breaker half-open.
+            if !self.admitted(tick) {
+                return Ok(Resolution::NotNow);
             }
             let listed = match self.list_session_checked(session, tick).await? {
                 Listing::Listed(listed) => listed,
@@ -238,10 +245,10 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             if Some(&open.reference) == current.as_ref() || open.kind != "online" {
                 continue;
             }
-            if !self.admitted(tick) {
+            // `close_session` asks the breaker itself; `false` means not now.
+            if !self.close_session(&open.reference, tick).await? {
                 break;
             }
-            self.close_session(&open.reference, tick).await?;
         }
         let now_ms = self.clock.now_ms();
         self.find_orphans(tick).await?;

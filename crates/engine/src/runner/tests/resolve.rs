@@ -311,3 +311,22 @@ async fn an_accepted_invoice_with_no_usable_session_gets_an_alert_instead_of_an_
         .unwrap();
     assert_eq!(work::open_work(second.store(), company).unwrap(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_outcome_met_by_an_outage_is_resolved_once_ksef_is_back() {
+    let env = start_sim().await;
+    let bytes = sample("FA_3_Przyklad_1.xml");
+    let (dir, id) = die_at(&env, &bytes, CrashPoint::AfterSendBeforeRecord).await;
+    sim_admin(
+        &env.base,
+        r#"{"outage": {"mode": "503", "durationMs": 600000}}"#,
+    )
+    .await;
+    let (store, company) = reopen(&dir);
+    let mut second = runner(&env, store, company);
+    // The breaker opens, then probes; each probe must really be sent or it never closes again.
+    drive(&mut second).await.unwrap();
+    assert_accepted_with_upo(second.store(), id, &bytes, &env.sim);
+    assert_eq!(sends(&env), Some(1), "sent once");
+    assert_no_double_acceptance(&env.sim);
+}
