@@ -24,11 +24,11 @@ pub(crate) const fn env_name(env: Environment) -> &'static str {
     }
 }
 
-/// The environment's name in the store, whose CHECK allows `test`, `demo` and `prod` only. The
-/// Sandbox simulator imitates TE, so it is stored as `test` and told apart by its base URL.
+/// The environment's name in the store (its CHECK allows exactly these four).
 const fn store_env_name(env: Environment) -> &'static str {
     match env {
-        Environment::Sandbox | Environment::Test => "test",
+        Environment::Sandbox => "sandbox",
+        Environment::Test => "test",
         Environment::Demo => "demo",
         Environment::Prd => "prod",
     }
@@ -36,12 +36,13 @@ const fn store_env_name(env: Environment) -> &'static str {
 
 /// A stored company's environment.
 pub(crate) fn env_of(c: &engine::store::Company) -> DeskResult<Environment> {
-    match (c.environment.as_str(), c.base_url.as_str()) {
-        ("test", SANDBOX_BASE_URL) => Ok(Environment::Sandbox),
-        ("test", _) => Ok(Environment::Test),
-        ("demo", _) => Ok(Environment::Demo),
-        ("prod", _) => Ok(Environment::Prd),
-        (other, _) => Err(DeskError::new(
+    // Stores from before schema 6 named the Sandbox `test`; migration 0006 renamed those rows.
+    match c.environment.as_str() {
+        "sandbox" => Ok(Environment::Sandbox),
+        "test" => Ok(Environment::Test),
+        "demo" => Ok(Environment::Demo),
+        "prod" => Ok(Environment::Prd),
+        other => Err(DeskError::new(
             "engine.store_corrupt",
             format!("unexpected company environment {other:?}"),
         )),
@@ -196,5 +197,44 @@ impl DeskApi {
     /// Whether the Sandbox simulator is running.
     pub fn sandbox_running(&self) -> bool {
         lock(&self.sandbox).is_ok_and(|s| s.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{env_of, store_env_name, SANDBOX_BASE_URL};
+    use crate::types::Environment;
+
+    fn stored(environment: &str, base_url: &str) -> engine::store::Company {
+        engine::store::Company {
+            id: engine::store::CompanyId(1),
+            name: "x".into(),
+            environment: environment.into(),
+            nip: "5265877635".into(),
+            base_url: base_url.into(),
+            keyring_ref: "k".into(),
+        }
+    }
+
+    #[test]
+    fn every_environment_has_its_own_stored_name_whatever_the_base_url() {
+        let all = [
+            Environment::Sandbox,
+            Environment::Test,
+            Environment::Demo,
+            Environment::Prd,
+        ];
+        for env in all {
+            for url in [SANDBOX_BASE_URL, "https://api-test.ksef.mf.gov.pl/v2"] {
+                assert_eq!(env_of(&stored(store_env_name(env), url)).ok(), Some(env));
+            }
+        }
+        assert_eq!(store_env_name(Environment::Sandbox), "sandbox");
+        assert_eq!(
+            env_of(&stored("staging", SANDBOX_BASE_URL))
+                .expect_err("unknown name")
+                .code,
+            "engine.store_corrupt"
+        );
     }
 }

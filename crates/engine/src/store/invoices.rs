@@ -29,7 +29,7 @@ pub struct Company {
     pub id: CompanyId,
     /// Display name.
     pub name: String,
-    /// `test`, `demo` or `prod`.
+    /// `sandbox`, `test`, `demo` or `prod`.
     pub environment: String,
     /// NIP.
     pub nip: String,
