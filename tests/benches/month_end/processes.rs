@@ -17,6 +17,9 @@ use ksef_sim::state::Stats;
 
 use crate::{cpu, Figures, PROCESSING_MS, SEED};
 
+/// Log lines of a failed `ksef-desk-cli run` shown before the figures.
+const RUN_LOG_TAIL_LINES: usize = 20;
+
 /// The simulator, killed when dropped so a failed run leaves no process behind.
 struct Sim(Child);
 
@@ -148,6 +151,13 @@ pub fn run(count: usize) -> Figures {
         ],
     );
     let send_s = send.elapsed().as_secs_f64();
+    if !status.success() {
+        // The temporary folder goes with this process: show why the run stopped.
+        let log = std::fs::read_to_string(dir.path().join("run.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(RUN_LOG_TAIL_LINES).collect();
+        eprintln!("ksef-desk-cli run: {status}; last log lines, newest first:");
+        tail.iter().for_each(|line| eprintln!("  {line}"));
+    }
     let stats: Stats =
         serde_json::from_str(&admin_get(&api_base, "/_sim/stats")).expect("stats JSON");
     let ledger: Vec<serde_json::Value> =
