@@ -9,7 +9,9 @@ use tokio::sync::Mutex;
 
 use crate::batch::BatchFile;
 use crate::clock::Clock;
-use crate::crypto::{select_key, EncryptionKey, KeyUsage, PublicKeyCertificate, SessionCipher};
+use crate::crypto::{
+    select_key, EncryptionInfo, EncryptionKey, KeyUsage, PublicKeyCertificate, SessionCipher,
+};
 use crate::error::{ErrorClass, KsefError, KsefResult};
 use crate::form::FormCode;
 use crate::ids::ContextIdentifier;
@@ -170,21 +172,12 @@ impl<K: Ksef, C: Clock> AuthState<K, C> {
     where
         R: RngCore + CryptoRng + Send,
     {
-        let access = self.access_token().await?;
-        let mut refetched = false;
-        loop {
-            let key = self
-                .encryption_key(KeyUsage::SymmetricKeyEncryption)
-                .await?;
-            let info = cipher.encryption_info(&key, rng).map_err(crypto_error)?;
-            match self.ksef.open_online_session(&access, form, &info).await {
-                Err(e) if e.is_key_rotated() && !refetched => {
-                    refetched = true;
-                    self.forget_keys().await;
-                }
-                other => return other,
-            }
-        }
+        let access = &self.access_token().await?;
+        let ksef = &self.ksef;
+        self.with_session_key(cipher, rng, move |info| async move {
+            ksef.open_online_session(access, form, &info).await
+        })
+        .await
     }
 
     /// Opens a batch session; retries once with fresh keys if KSeF rotated its key.
@@ -199,18 +192,36 @@ impl<K: Ksef, C: Clock> AuthState<K, C> {
     where
         R: RngCore + CryptoRng + Send,
     {
-        let access = self.access_token().await?;
+        let access = &self.access_token().await?;
+        let ksef = &self.ksef;
+        self.with_session_key(cipher, rng, move |info| async move {
+            ksef.open_batch_session(access, form, batch, &info, mode)
+                .await
+        })
+        .await
+    }
+
+    /// Runs `open` with the session key wrapped for KSeF's current symmetric-key encryption key;
+    /// when KSeF answers that this key was rotated (21470), refetches the keys and runs `open`
+    /// once more with the key wrapped anew.
+    async fn with_session_key<T, R, F, Fut>(
+        &self,
+        cipher: &SessionCipher,
+        rng: &mut R,
+        open: F,
+    ) -> KsefResult<T>
+    where
+        R: RngCore + CryptoRng + Send,
+        F: Fn(EncryptionInfo) -> Fut + Send,
+        Fut: std::future::Future<Output = KsefResult<T>> + Send,
+    {
         let mut refetched = false;
         loop {
             let key = self
                 .encryption_key(KeyUsage::SymmetricKeyEncryption)
                 .await?;
             let info = cipher.encryption_info(&key, rng).map_err(crypto_error)?;
-            match self
-                .ksef
-                .open_batch_session(&access, form, batch, &info, mode)
-                .await
-            {
+            match open(info).await {
                 Err(e) if e.is_key_rotated() && !refetched => {
                     refetched = true;
                     self.forget_keys().await;
