@@ -1,7 +1,7 @@
 // Amount, date and NIP formatting as Polish accountants expect it.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDate, formatMoney, formatNip, nipProblem } from './format';
+import { formatCount, formatDate, formatMoney, formatNip, formatRelative, nipProblem } from './format';
 import { setLanguage } from './i18n/index.svelte';
 
 const NBSP = '\u00a0';
@@ -41,5 +41,23 @@ describe('NIP', () => {
     expect(nipProblem('5260250275')).toBe('checksum');
     expect(nipProblem('526025027')).toBe('format');
     expect(nipProblem('52602502ab')).toBe('format');
+  });
+});
+
+describe('reused formatters', () => {
+  it('follow a change of language (one formatter per locale)', () => {
+    const now = Date.UTC(2026, 10, 21, 12, 0, 0);
+    const fiveMinutesAgo = now - 5 * 60_000;
+    setLanguage('pl');
+    const pl = [formatRelative(fiveMinutesAgo, now), formatCount(1234567)];
+    setLanguage('en');
+    const en = [formatRelative(fiveMinutesAgo, now), formatCount(1234567)];
+    expect(en).toEqual([
+      new Intl.RelativeTimeFormat('en-GB', { numeric: 'auto' }).format(-5, 'minute'),
+      new Intl.NumberFormat('en-GB').format(1234567),
+    ]);
+    setLanguage('pl');
+    expect([formatRelative(fiveMinutesAgo, now), formatCount(1234567)]).toEqual(pl);
+    expect(pl[0]).not.toEqual(en[0]);
   });
 });
