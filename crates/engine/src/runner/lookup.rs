@@ -48,8 +48,10 @@ pub(super) enum Sighting {
 /// Whether a session's invoice list can still grow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum SessionView {
-    /// Closed or never to be processed: what its list lacks, KSeF does not have from it.
+    /// Closed: what its list lacks, KSeF does not have from it.
     Final,
+    /// A batch KSeF never processes (never closed, or its upload failed): nothing in it counts.
+    NeverProcessed,
     /// Still processing (a closed batch): its list may grow.
     Pending,
     /// KSeF does not know the session (any more).
@@ -82,6 +84,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             return Ok(SessionView::Gone);
         };
         match (kind.as_str(), state.as_str()) {
+            ("batch", "failed") => Ok(SessionView::NeverProcessed),
             (_, "closed" | "failed") => Ok(SessionView::Final),
             ("online", "open") => {
                 let current = self
@@ -136,7 +139,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             // the session unprocessed and nothing in it can become an invoice.
             Ok(status) if status.code == 100 => {
                 sessions::set_state(&self.store, reference, "failed", now_ms)?;
-                Ok(SessionView::Final)
+                Ok(SessionView::NeverProcessed)
             }
             // The close did reach KSeF: the batch poller records its outcome.
             Ok(_) => {

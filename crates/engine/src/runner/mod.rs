@@ -191,6 +191,8 @@ pub struct Runner<K: Ksef, C: Clock + Clone + 'static, H: Hooks = NoHooks> {
     next_reconcile_at_ms: i64,
     /// Invoices whose UPO download or resolution failed, and when to try again.
     retry_at: HashMap<InvoiceId, i64>,
+    /// Unknown outcomes KSeF could not settle, and how often it could not so far.
+    uncertain_tries: HashMap<InvoiceId, u32>,
 }
 
 impl<K: Ksef, C: Clock + Clone + 'static> Runner<K, C, NoHooks> {
@@ -225,6 +227,7 @@ impl<K: Ksef, C: Clock + Clone + 'static> Runner<K, C, NoHooks> {
             online: None,
             next_reconcile_at_ms: i64::MIN,
             retry_at: HashMap::new(),
+            uncertain_tries: HashMap::new(),
         }
     }
 }
@@ -246,6 +249,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             online: self.online,
             next_reconcile_at_ms: self.next_reconcile_at_ms,
             retry_at: self.retry_at,
+            uncertain_tries: self.uncertain_tries,
         }
     }
 

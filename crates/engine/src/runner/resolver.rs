@@ -31,6 +31,8 @@ pub const ORPHAN_CODE: &str = "engine.orphan";
 const ORPHAN_LOOKBACK_MS: i64 = 24 * 3_600_000;
 /// Resolutions attempted per tick at most.
 const RESOLUTIONS_PER_TICK_MAX: usize = 50;
+/// An uncertain resolution's retry interval doubles at most this many times.
+const UNCERTAIN_DOUBLINGS_MAX: u32 = 10;
 
 /// How far one resolution got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +43,8 @@ enum Resolution {
     NotNow,
     /// KSeF answered but nothing proves either way.
     Uncertain {
-        /// When the outcome became unknown (Unix ms).
-        since_ms: i64,
+        /// Only a batch still being processed stands in the way: its list is final soon.
+        soon: bool,
     },
 }
 
@@ -68,18 +70,27 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     continue;
                 }
             }
-            let now_ms = self.clock.now_ms();
             let retry_in_ms = match self.resolve_one(id, tick).await? {
-                Resolution::Settled => continue,
+                Resolution::Settled => {
+                    self.uncertain_tries.remove(&id);
+                    continue;
+                }
                 // KSeF is down: the breaker's probe time is the wake-up, for every invoice.
                 Resolution::NotNow if self.breaker.status().state != BreakerState::Closed => {
                     return Ok(());
                 }
                 Resolution::NotNow => self.config.retry_later_ms,
-                // Ask less often the longer it stays uncertain: the answer rarely changes fast.
-                Resolution::Uncertain { since_ms } => now_ms
-                    .saturating_sub(since_ms)
-                    .clamp(self.config.retry_later_ms, self.config.reconcile_every_ms),
+                Resolution::Uncertain { soon: true } => self.config.retry_later_ms,
+                // Ask less often each time KSeF cannot tell: that answer rarely changes fast.
+                Resolution::Uncertain { soon: false } => {
+                    let tries = self.uncertain_tries.entry(id).or_insert(0);
+                    let wait_ms = self
+                        .config
+                        .retry_later_ms
+                        .saturating_mul(1_i64 << (*tries).min(UNCERTAIN_DOUBLINGS_MAX));
+                    *tries = tries.saturating_add(1);
+                    wait_ms.min(self.config.reconcile_every_ms)
+                }
             };
             let at = self.clock.now_ms().saturating_add(retry_in_ms);
             self.retry_at.insert(id, at);
@@ -88,10 +99,11 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         Ok(())
     }
 
-    /// Asks KSeF in order: (a) the list of every session the invoice was about to be sent in,
-    /// (b) its own status when we know its reference, (c) KSeF's invoice search. The invoice is
-    /// queued again only when every session is final and lists it not, and the search does not
-    /// find it either; anything less certain is asked again later, up to
+    /// Asks KSeF in order: (a) the list of every session the invoice was about to be sent in;
+    /// only when one of them cannot be listed (KSeF no longer knows it), (b) the invoice's own
+    /// status when we know its reference and (c) KSeF's invoice search (20 requests an hour, so
+    /// never asked when the lists settle it). The invoice is queued again only when every
+    /// session is final and lists it not; anything less certain is asked again later, up to
     /// [`RunnerConfig::resolve_horizon_ms`](super::RunnerConfig), then handed to a person.
     async fn resolve_one(
         &mut self,
@@ -101,14 +113,19 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         let hash = Sha256B64::of(&self.store.original_bytes(id)?);
         let candidates = sessions::sessions_of_invoice(&self.store, id)?;
         let mut proven_absent = true;
+        // Whether something KSeF cannot answer (rather than a batch still processing) is why.
+        let mut unanswerable = false;
         for session in &candidates {
             let view = self.settle_session(session, tick).await?;
             match view {
                 SessionView::NotNow => return Ok(Resolution::NotNow),
                 SessionView::Gone => {
                     proven_absent = false;
+                    unanswerable = true;
                     continue;
                 }
+                // Never processed by KSeF: nothing in it can have become an invoice.
+                SessionView::NeverProcessed => continue,
                 SessionView::Final | SessionView::Pending => {}
             }
             // Each request is admitted right before it leaves: a probe admitted but not sent
@@ -121,6 +138,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 Listing::NotNow => return Ok(Resolution::NotNow),
                 Listing::Refused => {
                     proven_absent = false;
+                    unanswerable = true;
                     continue;
                 }
             };
@@ -135,6 +153,14 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 proven_absent = false;
             }
         }
+        if proven_absent {
+            return self.requeue_absent(id, tick);
+        }
+        if !unanswerable {
+            // Only a batch still being processed stands in the way: its list decides soon.
+            return self.still_uncertain(id, true);
+        }
+        // KSeF cannot list a session it may be in: the costlier questions, in order.
         match self.status_sighting(id, &hash, tick).await? {
             Sighting::NotNow => return Ok(Resolution::NotNow),
             Sighting::Unknowable => {}
@@ -155,18 +181,21 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             }
             found => return self.record_sighting(id, found, RESOLVED_BY_SEARCH_CODE),
         }
-        if !proven_absent {
-            return self.still_uncertain(id);
-        }
+        self.still_uncertain(id, false)
+    }
+
+    /// Queues `id` again: every session it may have reached is final and lacks it.
+    fn requeue_absent(
+        &mut self,
+        id: InvoiceId,
+        tick: &mut Tick,
+    ) -> Result<Resolution, RunnerError> {
         let row = self.store.invoice(id)?;
         let change = Change {
             next_attempt_at: Some(self.clock.now_ms()),
             ..Change::to(SubmissionState::Queued, Actor::Reconciler).because(
                 RESOLVED_NOT_RECEIVED_CODE,
-                Some(
-                    "every session it may have reached is final and lacks it, and KSeF's \
-                     search does not find it; sending again",
-                ),
+                Some("every session it may have reached is final and lacks it; sending again"),
             )
         };
         self.store
@@ -217,11 +246,11 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
 
     /// Nothing proves where the invoice is: ask again later or, past the horizon, hand it to a
     /// person (resending could issue it twice).
-    fn still_uncertain(&mut self, id: InvoiceId) -> Result<Resolution, RunnerError> {
+    fn still_uncertain(&mut self, id: InvoiceId, soon: bool) -> Result<Resolution, RunnerError> {
         let now_ms = self.clock.now_ms();
         let since = work::entered_at(&self.store, id, "needs_attention")?.unwrap_or(now_ms);
         if now_ms.saturating_sub(since) < self.config.resolve_horizon_ms {
-            return Ok(Resolution::Uncertain { since_ms: since });
+            return Ok(Resolution::Uncertain { soon });
         }
         // The state stays (its code says what is unknown); the open alert takes the invoice off
         // the runner's list until a person decides or resolves the alert.
