@@ -1,7 +1,8 @@
 //! Verdicts and receipts: sent invoices are polled per session with one list call (not one status
 //! call per invoice), accepted ones get their UPO from the pre-signed link KSeF hands out (not
-//! rate-limited) or, failing that, through the API; each UPO is parsed and matched to the
-//! invoice by KSeF number and document hash before it is stored.
+//! rate-limited) or, failing that, through the per-invoice API; each UPO is parsed and matched to
+//! the invoice by KSeF number and document hash before it is stored. A UPO KSeF does not hand out
+//! (no usable session, or refused past a horizon) raises an alert instead of blocking idleness.
 
 use std::collections::{BTreeMap, HashMap};
 
