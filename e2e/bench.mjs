@@ -4,6 +4,8 @@
 // rows updated), scroll (jump → rows rendered), then the idle memory of the app's processes.
 // The same figures on a small outbox (BASELINE_INVOICES) in the same run are the baseline.
 // Prints figures only; asserts nothing about time. Run by `scripts/e2e --bench`.
+// The app measured is the build the e2e tests use (`target/e2e/ksef-desk`: a debug build, deps at
+// opt-level 1), so the figures are an upper bound of what a release build (what users run) does.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -260,6 +262,7 @@ function print(r) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'ksef-desk-bench-'));
+console.log('app measured: target/e2e/ksef-desk, the debug build the e2e tests use (deps at opt-level 1)');
 try {
   const small = join(work, 'small');
   const large = join(work, 'large');

@@ -10,7 +10,7 @@ import type { InvoicePage, InvoiceRow } from '../backend/types';
 export const PAGE_ROWS = 200;
 /** Pages kept in memory; beyond this the least recently fetched are evicted (~10 000 rows). */
 export const PAGES_KEPT_MAX = 50;
-/** Page fetches under way at once: a viewport spans at most two pages. */
+/** Pages being fetched at once: a viewport spans at most two pages. */
 export const LOADS_IN_FLIGHT_MAX = 2;
 
 export type PageFetcher = (offset: number, limit: number) => Promise<InvoicePage>;
@@ -83,12 +83,25 @@ export class PageCache {
     this.pump();
   }
 
-  /** Starts fetches for wanted pages while slots are free. */
+  /**
+   * Starts fetches for wanted pages while slots are free. Adjacent missing pages go in one
+   * request: a window across a page boundary costs one backend call, not two in a row.
+   */
   private pump(): void {
+    let run: number[] = [];
+    const start = () => {
+      if (run.length > 0) void this.load(run[0] ?? 0, run.length);
+      run = [];
+    };
     for (const page of this.wanted) {
-      if (this.inflight.size >= LOADS_IN_FLIGHT_MAX) return;
-      if (!this.pages.has(page) && !this.inflight.has(page)) void this.load(page);
+      if (this.pages.has(page) || this.inflight.has(page)) {
+        start();
+        continue;
+      }
+      if (this.inflight.size + run.length >= LOADS_IN_FLIGHT_MAX) break;
+      run.push(page);
     }
+    start();
   }
 
   /** Page numbers covering rows `[from, to)`, clipped to the known total; at least page 0. */
@@ -101,23 +114,28 @@ export class PageCache {
     return pages;
   }
 
-  private async load(page: number): Promise<void> {
+  /** Fetches `count` pages from `first` in one request. */
+  private async load(first: number, count = 1): Promise<void> {
     const fetcher = this.fetcher;
     if (fetcher === null) return;
     const generation = this.generation;
-    this.inflight.add(page);
+    const pages = Array.from({ length: count }, (_, i) => first + i);
+    for (const page of pages) this.inflight.add(page);
     try {
-      const result = await fetcher(page * PAGE_ROWS, PAGE_ROWS);
+      const result = await fetcher(first * PAGE_ROWS, count * PAGE_ROWS);
       if (generation !== this.generation) return;
-      this.pages.set(page, result.rows);
-      this.evict(page);
+      for (const page of pages) {
+        const at = (page - first) * PAGE_ROWS;
+        this.pages.set(page, result.rows.slice(at, at + PAGE_ROWS));
+      }
+      this.evict(first);
       this.total = result.total;
       this.error = null;
     } catch (e) {
       if (generation === this.generation) this.error = e;
     } finally {
       if (generation === this.generation) {
-        this.inflight.delete(page);
+        for (const page of pages) this.inflight.delete(page);
         this.version += 1;
         this.pump();
       }
