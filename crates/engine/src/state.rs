@@ -8,13 +8,18 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::store::{Fence, InvoiceId, StoreError};
 
+/// Code of a 440 whose original in KSeF is not this invoice: the row becomes a `conflict` that
+/// names KSeF's original (its KSeF number and session) in its error detail.
+pub const DUPLICATE_FOREIGN_CODE: &str = "engine.duplicate_foreign";
+
 /// Where one invoice stands on its way to KSeF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionState {
     /// Failed validation; never sent. Its findings say why.
     Invalid,
-    /// Shares a duplicate key (seller NIP, type, number) with different content; never sent.
+    /// Shares a duplicate key (seller NIP, type, number) with different content: another local
+    /// invoice found at import (never sent), or KSeF's original named by a 440 verdict.
     Conflict,
     /// Valid and waiting for its next attempt.
     Queued,
@@ -107,6 +112,8 @@ pub fn can_transition(from: SubmissionState, to: SubmissionState) -> bool {
             | (Sent, Rejected)
             | (Sent, Queued)
             | (Sent, NeedsAttention)
+            // A 440 whose original is another invoice: a person must decide, never a resend.
+            | (Sent, Conflict)
             // Resolution of the unknown: by asking KSeF (reconciler) or a person's decision.
             | (NeedsAttention, Queued)
             | (NeedsAttention, Sent)
@@ -180,6 +187,9 @@ pub struct Change<'a> {
     pub ksef_invoice_ref: Option<&'a str>,
     /// The KSeF number, kept once known.
     pub ksef_number: Option<&'a str>,
+    /// For `Conflict`: the local invoice it collides with; `None` when the counterpart is KSeF's
+    /// original (the row then points at itself and its error code says so).
+    pub conflict_with: Option<InvoiceId>,
 }
 
 impl<'a> Change<'a> {
@@ -194,6 +204,7 @@ impl<'a> Change<'a> {
             ksef_session_ref: None,
             ksef_invoice_ref: None,
             ksef_number: None,
+            conflict_with: None,
         }
     }
 
@@ -266,8 +277,15 @@ pub(crate) fn apply(
         .then(|| change.next_attempt_at.unwrap_or(now_ms));
     let keeps_error = matches!(
         change.to,
-        SubmissionState::Queued | SubmissionState::Rejected | SubmissionState::NeedsAttention
+        SubmissionState::Queued
+            | SubmissionState::Rejected
+            | SubmissionState::NeedsAttention
+            | SubmissionState::Conflict
     );
+    // The schema requires a counterpart for every conflict; one whose counterpart exists only in
+    // KSeF points at itself, which the read invariants accept only with KSeF's original named.
+    let conflict_with =
+        (change.to == SubmissionState::Conflict).then(|| change.conflict_with.unwrap_or(id).0);
     let (error_code, error_detail) = if keeps_error {
         (change.code, change.detail)
     } else {
@@ -279,7 +297,8 @@ pub(crate) fn apply(
              ksef_session_ref = COALESCE(?7, ksef_session_ref),
              ksef_invoice_ref = COALESCE(?8, ksef_invoice_ref),
              ksef_number = COALESCE(?9, ksef_number),
-             error_code = ?10, error_detail = ?11, updated_at = ?12
+             error_code = ?10, error_detail = ?11, updated_at = ?12,
+             conflict_with = COALESCE(?15, conflict_with)
          WHERE id = ?13 AND fence = ?14",
         params![
             change.to.as_str(),
@@ -296,6 +315,7 @@ pub(crate) fn apply(
             now_ms,
             id.0,
             fence,
+            conflict_with,
         ],
     )?;
     conn.execute(
@@ -324,6 +344,10 @@ pub(crate) struct RowFacts {
     pub has_lease: bool,
     pub has_next_attempt: bool,
     pub has_conflict_with: bool,
+    /// The row's conflict counterpart is the row itself.
+    pub conflicts_with_itself: bool,
+    /// The row's error code is [`DUPLICATE_FOREIGN_CODE`]: KSeF's original is named in its detail.
+    pub names_ksef_original: bool,
 }
 
 /// Checks what each state implies; called whenever a row is read, as a second line of defence
@@ -336,6 +360,9 @@ pub(crate) fn check_invariants(facts: RowFacts) -> Result<(), &'static str> {
         Sent if !facts.has_invoice_ref => Err("sent without a KSeF invoice reference"),
         Queued if !facts.has_next_attempt => Err("queued without a next attempt time"),
         Conflict if !facts.has_conflict_with => Err("conflict without the other invoice"),
+        Conflict if facts.conflicts_with_itself && !facts.names_ksef_original => {
+            Err("conflict with itself without KSeF's original")
+        }
         _ if facts.state != Sending && facts.has_lease => Err("lease held outside sending"),
         _ => Ok(()),
     }
@@ -408,6 +435,8 @@ mod tests {
             has_lease: false,
             has_next_attempt: false,
             has_conflict_with: false,
+            conflicts_with_itself: false,
+            names_ksef_original: false,
         };
         assert!(check_invariants(ok).is_ok());
         assert!(check_invariants(RowFacts {
@@ -446,6 +475,21 @@ mod tests {
             state: Rejected,
             has_lease: true,
             ..ok
+        })
+        .is_err());
+        // A conflict whose counterpart is KSeF's original points at itself and names it.
+        let foreign = RowFacts {
+            state: Conflict,
+            has_ksef_number: false,
+            has_conflict_with: true,
+            conflicts_with_itself: true,
+            names_ksef_original: true,
+            ..ok
+        };
+        assert!(check_invariants(foreign).is_ok());
+        assert!(check_invariants(RowFacts {
+            names_ksef_original: false,
+            ..foreign
         })
         .is_err());
     }

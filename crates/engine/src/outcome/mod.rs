@@ -113,6 +113,7 @@ impl Plan {
             ksef_session_ref: self.ksef_session_ref.as_deref(),
             ksef_invoice_ref: self.ksef_invoice_ref.as_deref(),
             ksef_number: self.ksef_number.as_deref(),
+            conflict_with: None,
         })
     }
 }

@@ -7,17 +7,18 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ksef_api::port::{Downloaded, UpoSelector};
-use ksef_api::status::invoice_code;
+use ksef_api::status::{invoice_code, DuplicateOf};
 use ksef_api::upo::Upo;
 use ksef_api::{
     ErrorClass, HashCheck, InvoiceStatus, Ksef, KsefResult, LimitGroup, PageRequest,
     ReferenceNumber, SessionRef, Sha256B64,
 };
 
+use super::lookup::Sighting;
 use super::{sessions, work, CrashPoint, Hooks, Runner, RunnerError, Tick};
 use crate::clock::Clock;
 use crate::outcome::{self, Context};
-use crate::state::{Actor, Change, SubmissionState};
+use crate::state::{Actor, Applied, Change, SubmissionState};
 use crate::store::{Claimed, InvoiceId};
 
 /// What asking for a session's invoice list gave.
@@ -32,12 +33,25 @@ pub(super) enum Listing {
 
 /// Items per session-list page (KSeF allows 10..=1000).
 const SESSION_PAGE_SIZE: u32 = 1_000;
+/// Doublings of the wait between tries to tell whose a 440's original is, at most.
+const DUPLICATE_DOUBLINGS_MAX: u32 = 6;
 /// Code of a 440 whose original is this very invoice, sent earlier in one of our sessions.
 pub const DUPLICATE_OWN_CODE: &str = "engine.duplicate_own";
 /// Alert code of an accepted invoice whose UPO KSeF does not hand out.
 pub const UPO_UNAVAILABLE_CODE: &str = "engine.upo_unavailable";
-/// Code of a 440 whose original is someone else's invoice.
-pub const DUPLICATE_FOREIGN_CODE: &str = "engine.duplicate_foreign";
+pub use crate::state::DUPLICATE_FOREIGN_CODE;
+/// Alert kind of an invoice that KSeF holds another invoice for under the same number.
+pub const CONFLICT_ALERT: &str = "conflict";
+
+/// Who sent the original a 440 names.
+enum Original {
+    /// This very invoice, accepted earlier under this KSeF number.
+    Ours(String),
+    /// Another invoice: ours with other content, or sent outside this app.
+    Foreign,
+    /// KSeF could not tell now; ask again later.
+    NotNow,
+}
 
 impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     /// Polls due sent invoices, one session listing per session.
@@ -66,7 +80,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 continue;
             };
             for claim in claims {
-                self.judge(claim, &listed).await?;
+                self.judge(claim, &listed, tick).await?;
             }
         }
         Ok(())
@@ -141,6 +155,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         &mut self,
         claim: Claimed,
         listed: &HashMap<String, InvoiceStatus>,
+        tick: &mut Tick,
     ) -> Result<(), RunnerError> {
         let row = self.store.invoice(claim.id)?;
         let now_ms = self.clock.now_ms();
@@ -155,7 +170,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         let bytes = self.store.original_bytes(claim.id)?;
         let hash = Sha256B64::of(&bytes);
         if status.status.code == invoice_code::DUPLICATE {
-            return self.judge_duplicate(claim, status, &hash).await;
+            return self.judge_duplicate(claim, status, &hash, tick).await;
         }
         let ctx = Context {
             now_ms,
@@ -182,53 +197,107 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         Ok(())
     }
 
-    /// A 440: ours if KSeF lists this very content, with the original's number, in one of our
-    /// sessions; someone else's otherwise.
+    /// A 440: ours (accepted under the original's number) if KSeF has this very content under
+    /// that number; otherwise a conflict naming KSeF's original, never sent again.
     async fn judge_duplicate(
         &mut self,
         claim: Claimed,
         status: &InvoiceStatus,
         hash: &Sha256B64,
+        tick: &mut Tick,
     ) -> Result<(), RunnerError> {
         let original = status.status.duplicate_of.clone().unwrap_or_default();
-        let mut own_number = None;
-        if let Some(session) = &original.session {
-            if sessions::is_ours(&self.store, self.company, session)? {
-                let mut tick = Tick {
-                    progressed: false,
-                    wake_ms: None,
-                };
-                let Some(listed) = self.list_session(session, &mut tick).await? else {
-                    return Ok(());
-                };
-                own_number = listed
-                    .values()
-                    .find(|s| {
-                        &s.invoice_hash == hash
-                            && s.ksef_number.as_ref().map(|n| n.to_string()) == original.ksef_number
-                    })
-                    .and_then(|s| s.ksef_number.as_ref().map(|n| n.to_string()));
-            }
+        let verdict = self.whose_original(claim.id, &original, hash, tick).await?;
+        let now_ms = self.clock.now_ms();
+        if matches!(verdict, Original::NotNow) {
+            // Back off per try, durably: the poll is not due again before then.
+            let tries = self.uncertain_tries.entry(claim.id).or_insert(0);
+            let wait_ms = self
+                .config
+                .retry_later_ms
+                .saturating_mul(1_i64 << (*tries).min(DUPLICATE_DOUBLINGS_MAX));
+            *tries = tries.saturating_add(1);
+            let at = now_ms.saturating_add(wait_ms.min(self.config.reconcile_every_ms));
+            self.store.reschedule_poll(claim, at, now_ms)?;
+            tick.wake_at(at);
+            return Ok(());
         }
+        self.uncertain_tries.remove(&claim.id);
         self.hooks
             .crash_point(CrashPoint::AfterStatusBeforeRecord)?;
-        let now_ms = self.clock.now_ms();
+        let original_number = original.ksef_number.as_deref().unwrap_or("?");
         let detail = format!(
-            "duplicate of KSeF number {}",
-            original.ksef_number.as_deref().unwrap_or("?")
+            "duplicate of KSeF number {original_number} in session {}",
+            original.session.as_deref().unwrap_or("?")
         );
-        let change = match &own_number {
-            Some(number) => Change {
+        let change = match &verdict {
+            Original::Ours(number) => Change {
                 ksef_number: Some(number),
                 ksef_session_ref: original.session.as_deref(),
                 ..Change::to(SubmissionState::Accepted, Actor::Reconciler)
                     .because(DUPLICATE_OWN_CODE, Some(&detail))
             },
-            None => Change::to(SubmissionState::Rejected, Actor::Ksef)
-                .because(DUPLICATE_FOREIGN_CODE, Some(&detail)),
+            _ => Change {
+                // Our own accepted invoice under that number is the counterpart when there is one.
+                conflict_with: work::accepted_by_number(
+                    &self.store,
+                    self.company,
+                    original_number,
+                )?,
+                ..Change::to(SubmissionState::Conflict, Actor::Ksef)
+                    .because(DUPLICATE_FOREIGN_CODE, Some(&detail))
+            },
         };
-        self.store.apply_fenced(claim, &change, now_ms)?;
+        let applied = self.store.apply_fenced(claim, &change, now_ms)?;
+        if change.to == SubmissionState::Conflict && applied != Applied::Stale {
+            // The conflict list is where a person decides: same number, different invoice.
+            self.store.raise_alert(
+                CONFLICT_ALERT,
+                Some(claim.id),
+                DUPLICATE_FOREIGN_CODE,
+                &detail,
+                now_ms,
+            )?;
+        }
         Ok(())
+    }
+
+    /// Whether the original a 440 names is this invoice: KSeF lists this content under the
+    /// original's number in one of our sessions or, when KSeF will not list that session, its
+    /// invoice search finds this content under that number.
+    async fn whose_original(
+        &mut self,
+        id: InvoiceId,
+        original: &DuplicateOf,
+        hash: &Sha256B64,
+        tick: &mut Tick,
+    ) -> Result<Original, RunnerError> {
+        let (Some(session), Some(number)) = (&original.session, &original.ksef_number) else {
+            return Ok(Original::Foreign);
+        };
+        if !sessions::is_ours(&self.store, self.company, session)? {
+            return Ok(Original::Foreign);
+        }
+        let ours = |n: Option<String>| match n {
+            Some(n) if &n == number => Original::Ours(n),
+            _ => Original::Foreign,
+        };
+        Ok(match self.list_session_checked(session, tick).await? {
+            Listing::Listed(listed) => ours(
+                listed
+                    .values()
+                    .filter(|s| &s.invoice_hash == hash)
+                    .filter_map(|s| s.ksef_number.as_ref().map(|n| n.to_string()))
+                    .find(|n| n == number),
+            ),
+            Listing::NotNow => Original::NotNow,
+            Listing::Refused => match self.search_sighting(id, hash, tick).await? {
+                Sighting::Numbered { number: found, .. } => ours(Some(found)),
+                Sighting::NotNow => Original::NotNow,
+                // The search sees every accepted invoice: the original is not this content.
+                Sighting::InSession { .. } | Sighting::Unknowable => Original::Foreign,
+            },
+        })
     }
 
     /// Fetches UPOs of accepted invoices that have none yet through the per-invoice API, in the

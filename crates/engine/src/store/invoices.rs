@@ -167,6 +167,8 @@ fn checked(row: InvoiceRow) -> Result<InvoiceRow, StoreError> {
         has_lease: row.lease_owner.is_some() || row.lease_until.is_some(),
         has_next_attempt: row.next_attempt_at.is_some(),
         has_conflict_with: row.conflict_with.is_some(),
+        conflicts_with_itself: row.conflict_with == Some(row.id),
+        names_ksef_original: row.error_code.as_deref() == Some(state::DUPLICATE_FOREIGN_CODE),
     };
     state::check_invariants(facts).map_err(|what| StoreError::Invariant { id: row.id.0, what })?;
     Ok(row)

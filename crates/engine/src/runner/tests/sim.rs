@@ -408,12 +408,76 @@ async fn someone_elses_invoice_with_our_number_is_a_foreign_duplicate() {
         SubmissionState::Accepted
     );
     let row = r.store().invoice(second).unwrap();
-    assert_eq!(row.state, SubmissionState::Rejected, "{row:?}");
+    assert_eq!(row.state, SubmissionState::Conflict, "{row:?}");
     assert_eq!(
         row.error_code.as_deref(),
         Some(poller::DUPLICATE_FOREIGN_CODE)
     );
+    // The counterpart is our own accepted invoice holding that KSeF number.
+    assert_eq!(row.conflict_with, Some(first));
     assert_eq!(env.sim.ledger().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_duplicate_of_an_invoice_sent_by_another_client_is_a_conflict_never_resent() {
+    let env = start_sim().await;
+    let original = sample("FA_3_Przyklad_1.xml");
+    let ours = String::from_utf8(original.clone())
+        .unwrap()
+        .replacen("</Faktura>", "<!-- ours --></Faktura>", 1)
+        .into_bytes();
+    // Another install sends the original in its own session; we never see its records.
+    let (_other_dir, mut other_store, other_company) = temp_store();
+    insert_queued(
+        &mut other_store,
+        other_company,
+        "x",
+        &original,
+        env.clock.now_ms(),
+    );
+    let mut other = runner(&env, other_store, other_company);
+    drive(&mut other).await.unwrap();
+    let ledger = env.sim.ledger();
+    assert_eq!(ledger.len(), 1);
+    let (number, session) = (
+        ledger[0].ksef_number.clone(),
+        ledger[0].session_reference_number.clone(),
+    );
+
+    let (_dir, mut store, company) = temp_store();
+    let id = insert_queued(&mut store, company, "a", &ours, env.clock.now_ms());
+    let mut r = runner(&env, store, company);
+    drive(&mut r).await.unwrap();
+    // Idle does not mean done: more ticks never send it again.
+    for _ in 0..5 {
+        tokio::time::advance(Duration::from_millis(600_000)).await;
+        r.tick().await.unwrap();
+    }
+    let row = r.store().invoice(id).unwrap();
+    assert_eq!(row.state, SubmissionState::Conflict, "{row:?}");
+    assert_eq!(row.attempts, 1, "sent once, never again");
+    assert_eq!(
+        row.conflict_with,
+        Some(id),
+        "KSeF's original is the counterpart"
+    );
+    assert_eq!(
+        row.error_code.as_deref(),
+        Some(poller::DUPLICATE_FOREIGN_CODE)
+    );
+    let detail = row.error_detail.unwrap_or_default();
+    assert!(
+        detail.contains(&number) && detail.contains(&session),
+        "{detail}"
+    );
+    assert_eq!(env.sim.ledger().len(), 1, "KSeF holds only the original");
+    let alerts = r.store().open_alerts().unwrap();
+    assert!(
+        alerts.iter().any(|a| a.invoice == Some(id)
+            && a.kind == poller::CONFLICT_ALERT
+            && a.code == poller::DUPLICATE_FOREIGN_CODE),
+        "{alerts:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
