@@ -1,5 +1,6 @@
-//! Runner tests: hooks here; end-to-end runs against the in-process simulator in `sim` and, for
-//! unknown outcomes, attachments and UPO fallbacks, in `resolve`.
+//! Runner tests: hooks here; end-to-end runs against the in-process simulator in `sim`, for
+//! unknown outcomes, attachments and UPO fallbacks in `resolve`, and for 440 duplicates whose
+//! original KSeF will not list to us in `duplicate`.
 
 use super::*;
 
@@ -16,5 +17,6 @@ fn crash_once_fires_only_at_its_point_and_only_once() {
     assert_eq!(hooks.crash_point(CrashPoint::AfterSendBeforeRecord), Ok(()));
 }
 
+mod duplicate;
 mod resolve;
 mod sim;

@@ -19,7 +19,12 @@ const UNKNOWN_SESSION: &str = "20260901-SO-0000000000-0000000000-00";
 
 /// Inserts `bytes` queued the way import does: with the summary read from the document (seller,
 /// number, issue date, attachment flag).
-fn insert_read(store: &mut Store, company: CompanyId, bytes: &[u8], now_ms: i64) -> InvoiceId {
+pub(super) fn insert_read(
+    store: &mut Store,
+    company: CompanyId,
+    bytes: &[u8],
+    now_ms: i64,
+) -> InvoiceId {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
     let validation = crate::fa3_validator::Fa3Validator::new(fa3::Environment::Test, today, None)
         .validate(bytes);
