@@ -16,6 +16,7 @@ pub mod report;
 pub mod resolver;
 mod sender;
 pub mod sessions;
+pub mod stuck;
 mod time;
 mod work;
 
@@ -73,6 +74,12 @@ pub struct RunnerConfig {
     pub upo_horizon_ms: i64,
     /// Longest time `tick` lets pass before being called again, even with nothing due.
     pub idle_wake_ms: i64,
+    /// A due invoice that has not left the queue for this long while KSeF is reachable raises
+    /// the stuck-queue alert.
+    pub stuck_queued_ms: i64,
+    /// A batch session KSeF still processes this long after it was opened raises the
+    /// stuck-batch alert.
+    pub stuck_batch_ms: i64,
     /// Retry policy for transient failures.
     pub retry: RetryPolicy,
 }
@@ -95,6 +102,8 @@ impl Default for RunnerConfig {
             resolve_horizon_ms: 24 * 3_600_000,
             upo_horizon_ms: 24 * 3_600_000,
             idle_wake_ms: 60_000,
+            stuck_queued_ms: 60 * 60_000,
+            stuck_batch_ms: 2 * 3_600_000,
             retry: RetryPolicy::default(),
         }
     }

@@ -280,6 +280,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             }
         }
         let now_ms = self.clock.now_ms();
+        self.find_stuck()?;
         self.find_orphans(tick).await?;
         let waiting = work::awaiting_person(&self.store, self.company)?;
         for (id, code) in waiting {

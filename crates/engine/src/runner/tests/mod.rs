@@ -1,6 +1,6 @@
 //! Runner tests: hooks here; end-to-end runs against the in-process simulator in `sim`, for
 //! unknown outcomes, attachments and UPO fallbacks in `resolve`, and for 440 duplicates whose
-//! original KSeF will not list to us in `duplicate`.
+//! original KSeF will not list to us in `duplicate`, and stuck thresholds in `stuck`.
 
 use super::*;
 
@@ -20,3 +20,4 @@ fn crash_once_fires_only_at_its_point_and_only_once() {
 mod duplicate;
 mod resolve;
 mod sim;
+mod stuck;
