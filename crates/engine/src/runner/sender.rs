@@ -37,7 +37,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 return Ok(());
             }
             let now_ms = self.clock.now_ms();
-            let claimed = self.store.claim_ready(
+            let claimed = self.store.claim_ready_online(
                 self.company,
                 now_ms,
                 1,

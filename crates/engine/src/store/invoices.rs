@@ -285,6 +285,32 @@ impl Store {
         lease_ms: i64,
         owner: &str,
     ) -> Result<ClaimOutcome, StoreError> {
+        self.claim(company, now_ms, limit, lease_ms, owner, true)
+    }
+
+    /// [`claim_ready`](Self::claim_ready) for an online session: invoices with an attachment
+    /// are never claimed, since KSeF takes those only in batch sessions. The filter sits in the
+    /// claim itself, so an import landing after the sender looked cannot slip one in.
+    pub fn claim_ready_online(
+        &mut self,
+        company: CompanyId,
+        now_ms: i64,
+        limit: usize,
+        lease_ms: i64,
+        owner: &str,
+    ) -> Result<ClaimOutcome, StoreError> {
+        self.claim(company, now_ms, limit, lease_ms, owner, false)
+    }
+
+    fn claim(
+        &mut self,
+        company: CompanyId,
+        now_ms: i64,
+        limit: usize,
+        lease_ms: i64,
+        owner: &str,
+        attachments: bool,
+    ) -> Result<ClaimOutcome, StoreError> {
         assert!(lease_ms > 0, "a lease must last some time");
         let tx = self
             .conn_mut()
@@ -297,8 +323,14 @@ impl Store {
             &tx,
             "SELECT id, fence FROM invoices
              WHERE company_id = ?1 AND state = 'queued' AND next_attempt_at <= ?2
+               AND (?4 OR has_attachment = 0)
              ORDER BY next_attempt_at, id LIMIT ?3",
-            params![company.0, now_ms, i64::try_from(limit).unwrap_or(i64::MAX)],
+            params![
+                company.0,
+                now_ms,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                attachments
+            ],
         )?;
         let lease = Lease {
             owner,

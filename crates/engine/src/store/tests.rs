@@ -199,6 +199,40 @@ fn claim_takes_only_due_invoices_up_to_the_limit_in_due_order() {
 }
 
 #[test]
+fn an_online_claim_never_takes_an_invoice_with_an_attachment() {
+    let (_dir, mut store, company) = temp_store();
+    // The attachment invoice is due first: it lands (e.g. an import) after the sender looked.
+    let attachment = add(&mut store, company, "FV/Z", 10);
+    let plain = add(&mut store, company, "FV/1", 20);
+    store
+        .conn()
+        .execute(
+            "UPDATE invoices SET has_attachment = 1 WHERE id = ?1",
+            [attachment.0],
+        )
+        .unwrap();
+    let out = store
+        .claim_ready_online(company, 100, 10, LEASE_MS, "w1")
+        .unwrap();
+    let ids: Vec<_> = out.claimed.iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec![plain]);
+    let row = store.invoice(attachment).unwrap();
+    assert_eq!(row.state, SubmissionState::Queued);
+    assert_eq!(row.attempts, 0, "not even an attempt counted");
+    assert!(store
+        .claim_ready_online(company, 100, 10, LEASE_MS, "w1")
+        .unwrap()
+        .claimed
+        .is_empty());
+    // A batch claim takes it.
+    let out = store.claim_ready(company, 100, 10, LEASE_MS, "w2").unwrap();
+    assert_eq!(
+        out.claimed.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![attachment]
+    );
+}
+
+#[test]
 fn stale_claimer_write_is_a_no_op() {
     let (_dir, mut store, company) = temp_store();
     let id = add(&mut store, company, "FV/1", 0);
