@@ -133,7 +133,7 @@ const ERROR_CODES: Partial<Record<InvoiceState, readonly string[]>> = {
   rejected: ['ksef.invoice.450', 'ksef.invoice.450', 'ksef.invoice.440', 'ksef.invoice.430', 'ksef.invoice.410'],
   needs_attention: ['engine.stuck', 'ksef.outcome_unknown', 'engine.attempts_exhausted', 'engine.upo_missing'],
   invalid: ['schema.invalid', 'business.nip_checksum', 'xml.bom', 'business.issue_date_in_future'],
-  conflict: ['engine.conflict'],
+  conflict: ['engine.conflict', 'engine.duplicate_foreign'],
 };
 
 export function errorCodeFor(rng: () => number, state: InvoiceState): string | null {

@@ -287,6 +287,20 @@ const ROWS: Row[] = [
     ],
   ],
   [
+    'engine.duplicate_foreign',
+    'engine',
+    [
+      'Duplikat innej faktury w KSeF',
+      'KSeF ma już inną fakturę tego sprzedawcy o tym numerze i rodzaju (np. wysłaną innym programem). KSeF Desk odłożył tę fakturę do konfliktów i nie wyśle jej ponownie.',
+      'Sprawdź w KSeF fakturę o numerze KSeF podanym obok. Jeśli to ta sama faktura, oznacz ją jako wysłaną; jeśli inna, nadaj nowej fakturze inny numer.',
+    ],
+    [
+      'Duplicate of another invoice in KSeF',
+      'KSeF already holds a different invoice of this seller with this number and type (e.g. sent from another program). KSeF Desk moved this invoice to conflicts and will not send it again.',
+      'Look up the invoice with the KSeF number shown in KSeF. If it is the same invoice, mark it as sent; if not, give the new invoice a different number.',
+    ],
+  ],
+  [
     'engine.stuck',
     'engine',
     [
