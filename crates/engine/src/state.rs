@@ -408,6 +408,16 @@ mod tests {
     }
 
     #[test]
+    fn only_a_440_verdict_turns_a_sent_invoice_into_a_conflict() {
+        // Besides import, the one way into conflict is KSeF naming another invoice as original.
+        let sources: Vec<_> = SubmissionState::ALL
+            .into_iter()
+            .filter(|&from| can_transition(from, Conflict))
+            .collect();
+        assert_eq!(sources, vec![Sent]);
+    }
+
+    #[test]
     fn every_non_final_state_can_reach_a_final_one() {
         // Liveness of the graph: from any state that is not final, some path ends in accepted or
         // rejected, so no invoice can be stranded by the state machine itself.

@@ -200,7 +200,8 @@ pub struct Runner<K: Ksef, C: Clock + Clone + 'static, H: Hooks = NoHooks> {
     next_reconcile_at_ms: i64,
     /// Invoices whose UPO download or resolution failed, and when to try again.
     retry_at: HashMap<InvoiceId, i64>,
-    /// Unknown outcomes KSeF could not settle, and how often it could not so far.
+    /// Unknown outcomes, and 440 originals, KSeF could not settle, and how often it could not
+    /// so far (the wait before asking again doubles with each).
     uncertain_tries: HashMap<InvoiceId, u32>,
 }
 

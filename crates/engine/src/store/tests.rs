@@ -307,6 +307,47 @@ fn illegal_transition_is_refused_and_writes_nothing() {
 }
 
 #[test]
+fn a_conflict_with_ksefs_original_points_at_itself_and_must_name_the_original() {
+    let (_dir, mut store, company) = temp_store();
+    // Never due in this test: the claims below take the invoice just added.
+    let local = add(&mut store, company, "FV/0", 1_000);
+    for (number, counterpart) in [("FV/1", None), ("FV/2", Some(local))] {
+        let id = add(&mut store, company, number, 0);
+        let claim = store
+            .claim_ready(company, 1, 1, LEASE_MS, "w")
+            .unwrap()
+            .claimed[0];
+        assert_eq!(claim.id, id);
+        store.apply_fenced(claim, &sent("EE-1"), 2).unwrap();
+        let detail = "duplicate of KSeF number 1 in session 2";
+        let conflict = Change {
+            conflict_with: counterpart,
+            ..Change::to(SubmissionState::Conflict, Actor::Ksef)
+                .because(crate::state::DUPLICATE_FOREIGN_CODE, Some(detail))
+        };
+        store.apply_fenced(claim, &conflict, 3).unwrap();
+        let row = store.invoice(claim.id).unwrap();
+        assert_eq!(row.state, SubmissionState::Conflict);
+        assert_eq!(row.conflict_with, Some(counterpart.unwrap_or(claim.id)));
+        assert_eq!(row.error_detail.as_deref(), Some(detail));
+        if counterpart.is_none() {
+            // Without KSeF's original named, a conflict with itself is a broken row.
+            store
+                .conn()
+                .execute(
+                    "UPDATE invoices SET error_code = 'engine.conflict' WHERE id = ?1",
+                    [claim.id.0],
+                )
+                .unwrap();
+            assert!(matches!(
+                store.invoice(claim.id),
+                Err(StoreError::Invariant { .. })
+            ));
+        }
+    }
+}
+
+#[test]
 fn every_transition_is_logged_with_from_and_to() {
     let (_dir, mut store, company) = temp_store();
     let id = add(&mut store, company, "FV/1", 0);
