@@ -300,3 +300,92 @@ fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
     ok(connect("reconcile").output().unwrap());
     engine::runner::RunnerLock::try_acquire(&db, company).expect("reconcile released the lock");
 }
+
+/// `run --until-idle` against `root` for the database `db`; asserts it exits 0.
+fn run_until_idle(home: &Path, db: &Path, root: &str) {
+    ok(cli(home)
+        .args([
+            "run",
+            "--until-idle",
+            "--nip",
+            NIP,
+            "--base-url",
+            root,
+            "--db",
+        ])
+        .arg(db)
+        .env("KSEF_TOKEN", TOKEN)
+        .output()
+        .unwrap());
+}
+
+#[test]
+fn run_until_idle_ends_with_a_conflict_for_a_duplicate_another_install_sent_first() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = SimConfig {
+        seed: 12,
+        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
+        limits: LimitsMode::Table(RateTable::production()),
+        processing_ms: 100,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config, Arc::new(SystemClock)).unwrap();
+    let (root, _server) = runtime
+        .block_on(sim.serve("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    // Another install (its own database) sends the invoice first.
+    let other = tempfile::tempdir().unwrap();
+    let other_db = other.path().join("outbox.sqlite");
+    let original = other.path().join("original.xml");
+    std::fs::copy(samples().join("FA_3_Przyklad_1.xml"), &original).unwrap();
+    ok(cli(other.path())
+        .args(["import", "--nip", NIP, "--db"])
+        .arg(&other_db)
+        .arg(&original)
+        .output()
+        .unwrap());
+    run_until_idle(other.path(), &other_db, &root);
+    assert_eq!(sim.ledger().len(), 1);
+
+    // Ours has the same seller, type and number but different content.
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("outbox.sqlite");
+    let ours = home.path().join("ours.xml");
+    let text = std::fs::read_to_string(&original).unwrap();
+    std::fs::write(
+        &ours,
+        text.replacen("</Faktura>", "<!-- ours --></Faktura>", 1),
+    )
+    .unwrap();
+    ok(cli(home.path())
+        .args(["import", "--nip", NIP, "--db"])
+        .arg(&db)
+        .arg(&ours)
+        .output()
+        .unwrap());
+    run_until_idle(home.path(), &db, &root);
+
+    let rows = json_lines(&ok(cli(home.path())
+        .args(["status", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap()));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["state"], "conflict", "{}", rows[0]);
+    assert_eq!(rows[0]["error_code"], "engine.duplicate_foreign");
+    assert_eq!(rows[0]["ksef_number"], serde_json::Value::Null);
+    assert_eq!(
+        sim.ledger().len(),
+        1,
+        "KSeF holds only the other install's invoice"
+    );
+    assert_eq!(
+        sim.stats().requests.get("invoiceSend").copied(),
+        Some(2),
+        "one send per install: ours was never resent"
+    );
+}
