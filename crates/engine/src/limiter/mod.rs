@@ -165,6 +165,10 @@ pub trait LimiterStore {
 
     /// Records a penalty, keeping the later of any existing block.
     fn penalise(&mut self, scope: LimitScope, penalty: Penalty) -> Result<(), Self::Error>;
+
+    /// Moves the newest grant of `scope` forward to `now_ms` (never back): its request has
+    /// just completed. See [`RateLimiter::settle`].
+    fn settle(&mut self, scope: LimitScope, now_ms: i64) -> Result<(), Self::Error>;
 }
 
 /// The engine's rate limiter: a limits table plus the penalty policy, over any store.
@@ -217,6 +221,22 @@ impl RateLimiter {
             reduced_until_ms: blocked_until_ms.saturating_add(PENALTY_PERIOD_MS),
         };
         store.penalise(scope, penalty)
+    }
+
+    /// Records that the request of the newest grant in `scope` has completed at `now_ms`.
+    ///
+    /// KSeF counts a request when it arrives, somewhere between our grant and the response.
+    /// Counted from the grant, a request that took longer than the next one (a token refresh
+    /// first, a slow connection) would leave our window before it leaves KSeF's, and the request
+    /// granted at that edge would be KSeF's one too many: a 429. Counted from its completion,
+    /// every request stays in our window at least as long as in KSeF's.
+    pub fn settle<S: LimiterStore>(
+        &self,
+        store: &mut S,
+        scope: LimitScope,
+        now_ms: i64,
+    ) -> Result<(), S::Error> {
+        store.settle(scope, now_ms)
     }
 }
 
@@ -279,6 +299,16 @@ impl LimiterStore for Store {
                 penalty.blocked_until_ms,
                 penalty.reduced_until_ms
             ],
+        )?;
+        Ok(())
+    }
+
+    fn settle(&mut self, scope: LimitScope, now_ms: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE limiter_events SET at_ms = max(at_ms, ?2)
+             WHERE rowid = (SELECT rowid FROM limiter_events WHERE grp = ?1
+                            ORDER BY at_ms DESC, rowid DESC LIMIT 1)",
+            params![scope_key(scope), now_ms],
         )?;
         Ok(())
     }

@@ -226,3 +226,101 @@ fn zero_limit_still_makes_progress() {
         Permit::Wait { until_ms: 1_000 }
     );
 }
+
+/// The most requests any `window_ms` window (KSeF's: `(end - window, end]`) holds.
+fn busiest(arrivals: &[i64], window_ms: i64) -> usize {
+    arrivals
+        .iter()
+        .map(|&end| {
+            arrivals
+                .iter()
+                .filter(|&&t| t > end - window_ms && t <= end)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// A sequential client on the injected clock: each request is granted, reaches KSeF after its
+/// latency (one in fifteen is slow, as behind a token refresh) and completes 1 ms later. Returns
+/// the arrival times KSeF counts.
+fn arrivals_at_ksef(settle: bool) -> Vec<i64> {
+    const SLOW_LATENCY_MS: i64 = 400;
+    let (_dir, mut store, _) = temp_store();
+    let clock = ManualClock::new(0);
+    let limiter = RateLimiter::production();
+    let group = ctx(LimitGroup::SessionMisc);
+    let mut arrivals = Vec::new();
+    while arrivals.len() < 40 {
+        match limiter
+            .try_acquire(&mut store, group, clock.now_ms())
+            .unwrap()
+        {
+            Permit::Granted => {
+                let latency_ms = if arrivals.len() % 15 == 0 {
+                    SLOW_LATENCY_MS
+                } else {
+                    1
+                };
+                arrivals.push(clock.now_ms() + latency_ms);
+                clock.advance(latency_ms + 1);
+                if settle {
+                    limiter.settle(&mut store, group, clock.now_ms()).unwrap();
+                }
+            }
+            Permit::Wait { until_ms } => clock.set(until_ms),
+        }
+    }
+    arrivals
+}
+
+#[test]
+fn a_grant_counted_from_its_completion_never_lets_ksefs_window_overfill() {
+    let per_second = production(LimitGroup::SessionMisc).per_second.unwrap() as usize;
+    // Counted from the grant, the slow request leaves our window 400 ms before it leaves
+    // KSeF's, and the request granted at that edge is KSeF's eleventh in a second: a 429.
+    assert!(busiest(&arrivals_at_ksef(false), SECOND_WINDOW_MS) > per_second);
+    let settled = arrivals_at_ksef(true);
+    assert_eq!(settled.len(), 40);
+    assert!(busiest(&settled, SECOND_WINDOW_MS) <= per_second);
+    assert!(busiest(&settled, MINUTE_WINDOW_MS) <= 120);
+}
+
+#[test]
+fn settle_moves_only_the_newest_grant_and_never_back() {
+    let (_dir, mut store, _) = temp_store();
+    let limiter = RateLimiter::production();
+    let group = ctx(LimitGroup::SessionList);
+    let other = ctx(LimitGroup::InvoiceSend);
+    for at in [100, 200] {
+        assert_eq!(
+            limiter.try_acquire(&mut store, group, at).unwrap(),
+            Permit::Granted
+        );
+    }
+    assert_eq!(
+        limiter.try_acquire(&mut store, other, 300).unwrap(),
+        Permit::Granted
+    );
+    limiter.settle(&mut store, group, 250).unwrap();
+    limiter.settle(&mut store, other, 10).unwrap();
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT grp, at_ms FROM limiter_events ORDER BY grp, at_ms")
+        .unwrap();
+    let rows: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let expected = [
+        (LimitGroup::InvoiceSend.key(), 300),
+        (LimitGroup::SessionList.key(), 100),
+        (LimitGroup::SessionList.key(), 250),
+    ];
+    let expected: Vec<(String, i64)> = expected
+        .iter()
+        .map(|(g, t)| ((*g).to_owned(), *t))
+        .collect();
+    assert_eq!(rows, expected);
+}

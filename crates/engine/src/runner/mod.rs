@@ -203,6 +203,15 @@ pub struct Runner<K: Ksef, C: Clock + Clone + 'static, H: Hooks = NoHooks> {
     /// Unknown outcomes, and 440 originals, KSeF could not settle, and how often it could not
     /// so far (the wait before asking again doubles with each).
     uncertain_tries: HashMap<InvoiceId, u32>,
+    /// Closed batch sessions KSeF is still processing: when we first asked and when to ask next.
+    batch_polls: HashMap<String, BatchPoll>,
+}
+
+/// The adaptive status polling of one processing batch session.
+#[derive(Debug, Clone, Copy)]
+struct BatchPoll {
+    since_ms: i64,
+    due_ms: i64,
 }
 
 impl<K: Ksef, C: Clock + Clone + 'static> Runner<K, C, NoHooks> {
@@ -238,6 +247,7 @@ impl<K: Ksef, C: Clock + Clone + 'static> Runner<K, C, NoHooks> {
             next_reconcile_at_ms: i64::MIN,
             retry_at: HashMap::new(),
             uncertain_tries: HashMap::new(),
+            batch_polls: HashMap::new(),
         }
     }
 }
@@ -260,6 +270,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             next_reconcile_at_ms: self.next_reconcile_at_ms,
             retry_at: self.retry_at,
             uncertain_tries: self.uncertain_tries,
+            batch_polls: self.batch_polls,
         }
     }
 
@@ -469,6 +480,9 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 _ => Health::Up,
             },
         };
+        // The grant of this request counts from now on: KSeF saw it arrive no later than this.
+        self.limiter
+            .settle(&mut self.store, LimitScope::Context(group), now_ms)?;
         if let Some(KsefError::RateLimited { retry_after }) = error {
             let wait_ms = i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX);
             self.limiter
