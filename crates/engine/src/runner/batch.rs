@@ -11,15 +11,16 @@ use ksef_api::crypto::SessionCipher;
 use ksef_api::status::InvoicingMode;
 use ksef_api::upo::Upo;
 use ksef_api::{
-    FormCode, HashCheck, Ksef, KsefError, LimitGroup, ReferenceNumber, SessionRef, Sha256B64,
+    FormCode, HashCheck, InvoiceStatus, Ksef, KsefError, LimitGroup, ReferenceNumber, SessionRef,
+    Sha256B64,
 };
 
-use super::{sessions, CrashPoint, Hooks, Runner, RunnerError, Tick};
+use super::{sessions, BatchPoll, CrashPoint, Hooks, Runner, RunnerError, Tick};
 use crate::backoff::{BreakerState, RetryDecision};
 use crate::clock::Clock;
 use crate::outcome;
 use crate::state::{Actor, Change, SubmissionState};
-use crate::store::Claimed;
+use crate::store::{Claimed, InvoiceId};
 
 /// Code of an invoice KSeF does not list in the processed batch it was packed into.
 pub const BATCH_MISSING_CODE: &str = "engine.batch_missing";
@@ -139,6 +140,18 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 continue;
             };
             let session = SessionRef(parsed);
+            let now_ms = self.clock.now_ms();
+            let poll = *self
+                .batch_polls
+                .entry(reference.clone())
+                .or_insert(BatchPoll {
+                    since_ms: now_ms,
+                    due_ms: now_ms,
+                });
+            if poll.due_ms > now_ms {
+                tick.wake_at(poll.due_ms);
+                continue;
+            }
             if !self.admitted(tick) || !self.permit(LimitGroup::SessionMisc, tick)? {
                 return Ok(());
             }
@@ -156,7 +169,11 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             let status = match status {
                 Ok(s) if s.is_final() => s,
                 _ => {
-                    tick.wake_at(self.clock.now_ms() + outcome::POLL_DELAY_MS_MIN);
+                    // Still processing: ask again later, less often the longer it takes.
+                    let due_ms = outcome::next_poll_at(poll.since_ms, self.clock.now_ms());
+                    self.batch_polls
+                        .insert(reference, BatchPoll { due_ms, ..poll });
+                    tick.wake_at(due_ms);
                     continue;
                 }
             };
@@ -165,6 +182,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             };
             let by_hash: HashMap<&Sha256B64, _> =
                 listed.values().map(|s| (&s.invoice_hash, s)).collect();
+            let mut sent = Vec::new();
             for claim in sessions::sending_in(&self.store, &reference)? {
                 let hash = Sha256B64::of(&self.store.original_bytes(claim.id)?);
                 let now_ms = self.clock.now_ms();
@@ -178,6 +196,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                             ..Change::to(SubmissionState::Sent, Actor::Ksef)
                         };
                         self.store.apply_fenced(claim, &change, now_ms)?;
+                        sent.push(claim.id);
                     }
                     None => {
                         let change = Change {
@@ -191,8 +210,9 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     }
                 }
             }
-            // Verdicts for everything just marked sent, from the same listing.
-            self.poll_sent(tick).await?;
+            // Verdicts for every invoice just marked sent, from the same listing: no more list
+            // calls, and each has its verdict before the UPO pages are matched below.
+            self.judge_listed(&sent, &listed, tick).await?;
             // Pages that fail to download leave their invoices to the per-invoice UPO fetcher.
             for page in &status.upo_pages {
                 let downloaded = self
@@ -210,6 +230,27 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 }
             }
             sessions::set_state(&self.store, &reference, "closed", self.clock.now_ms())?;
+            self.batch_polls.remove(&reference);
+        }
+        Ok(())
+    }
+
+    /// Judges the invoices in `ids` still `sent` against `listed`, under their current fence.
+    async fn judge_listed(
+        &mut self,
+        ids: &[InvoiceId],
+        listed: &HashMap<String, InvoiceStatus>,
+        tick: &mut Tick,
+    ) -> Result<(), RunnerError> {
+        for &id in ids {
+            let row = self.store.invoice(id)?;
+            if row.state == SubmissionState::Sent {
+                let claim = Claimed {
+                    id,
+                    fence: row.fence,
+                };
+                self.judge(claim, listed, tick).await?;
+            }
         }
         Ok(())
     }

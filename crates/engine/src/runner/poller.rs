@@ -151,7 +151,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     }
 
     /// Records what KSeF's listing says about one sent invoice.
-    async fn judge(
+    pub(super) async fn judge(
         &mut self,
         claim: Claimed,
         listed: &HashMap<String, InvoiceStatus>,

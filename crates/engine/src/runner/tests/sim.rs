@@ -514,6 +514,38 @@ async fn batch_of_fifty_is_accepted_with_upos_from_session_pages() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn every_invoice_of_a_batch_larger_than_a_poll_round_gets_its_upo_from_the_session_pages() {
+    const POLLS_PER_TICK: usize = 10;
+    let env = start_sim().await;
+    let (_dir, mut store, company) = temp_store();
+    let files = numbered_copies(3 * POLLS_PER_TICK);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    let mut r = runner_with(&env, store, company, |c| {
+        c.polls_per_tick_max = POLLS_PER_TICK;
+    });
+    drive(&mut r).await.unwrap();
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(r.store(), *id, bytes, &env.sim);
+        // A per-invoice UPO confirms one invoice; a session page confirms the whole batch.
+        let upo = r.store().upo(*id).unwrap().unwrap();
+        let parsed = ksef_api::upo::Upo::parse(&upo.xml).unwrap();
+        assert_eq!(parsed.documents.len(), files.len(), "invoice {id:?}");
+    }
+    let stats = env.sim.stats();
+    assert_eq!(stats.rate_limited, 0);
+    // Only the session's status polls: no per-invoice UPO requests.
+    let misc = stats.requests.get("sessionMisc").copied().unwrap_or(0);
+    assert!(
+        misc < files.len() as u64 - POLLS_PER_TICK as u64,
+        "{stats:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn crash_after_batch_upload_converges_without_double_acceptance() {
     let env = start_sim().await;
     let (dir, mut store, company) = temp_store();
