@@ -12,6 +12,7 @@ fn main() {
         "pick_import_folder",
         "generate_demo_invoices",
         "dashboard",
+        "invoice_counts",
         "export_weekly_report",
         "list_alerts",
         "resolve_alert",

@@ -90,6 +90,13 @@ pub async fn dashboard(desk: State<'_, Desk>) -> DeskResult<Dashboard> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
+pub async fn invoice_counts(
+    desk: State<'_, Desk>,
+) -> DeskResult<std::collections::BTreeMap<InvoiceState, i64>> {
+    run(&desk, |d| d.invoice_counts()).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 pub async fn export_weekly_report(desk: State<'_, Desk>, week_start: String) -> DeskResult<String> {
     run(&desk, move |d| d.export_weekly_report(week_start)).await
 }

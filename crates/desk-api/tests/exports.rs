@@ -78,6 +78,7 @@ fn exported_xlsx_holds_each_chosen_invoice_as_typed_cells() {
             },
             offset: 0,
             limit: 100,
+            skip_total: false,
         })
         .expect("list")
         .rows

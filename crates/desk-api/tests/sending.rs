@@ -136,6 +136,7 @@ fn sandbox_demo_invoices_are_accepted_with_a_verified_upo_and_the_ui_is_told() {
             },
             offset: 0,
             limit: 100,
+            skip_total: false,
         })
         .expect("list");
     assert_eq!(page.rows.len(), valid.len());

@@ -66,14 +66,23 @@ impl DeskApi {
         })
     }
 
-    /// Queue depth and KSeF's state, for the tray and the `engine_status` event.
-    pub fn engine_status(&self) -> DeskResult<EngineStatus> {
+    /// `invoice_counts`: how many of the active company's invoices are in each state (every
+    /// state listed, zeros included). The invoice list's chips need only these; the whole
+    /// dashboard also reads the event log, which at 100 000 invoices delays the first rows.
+    pub fn invoice_counts(&self) -> DeskResult<BTreeMap<InvoiceState, i64>> {
         let active = self.active()?;
-        let counts: BTreeMap<InvoiceState, i64> = lock(&self.store)?
+        let counts = lock(&self.store)?
             .counts_by_state(active.id)?
             .into_iter()
             .map(|(s, n)| (state_out(s), n))
             .collect();
+        Ok(counts)
+    }
+
+    /// Queue depth and KSeF's state, for the tray and the `engine_status` event.
+    pub fn engine_status(&self) -> DeskResult<EngineStatus> {
+        let active = self.active()?;
+        let counts = self.invoice_counts()?;
         Ok(EngineStatus {
             queue_depth: queue_depth(&counts),
             ksef: self.ksef_status(active.id.0, active.environment),

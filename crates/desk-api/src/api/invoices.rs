@@ -31,7 +31,7 @@ impl DeskApi {
         if q.ids.as_ref().is_some_and(Vec::is_empty) {
             return Ok(InvoicePage {
                 rows: Vec::new(),
-                total: 0,
+                total: (!q.skip_total).then_some(0),
             });
         }
         let (sort, direction) = sort_in(q.sort.column, q.sort.dir);
@@ -55,16 +55,20 @@ impl DeskApi {
             limit: q.limit,
         };
         let store = lock(&self.store)?;
-        let page = store.list_invoices(&filter)?;
-        let ids: Vec<InvoiceId> = page.rows.iter().map(|r| r.id).collect();
+        let total = if q.skip_total {
+            None
+        } else {
+            Some(store.count_invoices(&filter)?)
+        };
+        let rows = store.list_invoice_rows(&filter)?;
+        let ids: Vec<InvoiceId> = rows.iter().map(|r| r.id).collect();
         let with_upo = store.upo_stored(&ids)?;
         Ok(InvoicePage {
-            rows: page
-                .rows
+            rows: rows
                 .iter()
                 .map(|r| row_out(r, with_upo.contains(&r.id)))
                 .collect(),
-            total: page.total,
+            total,
         })
     }
 

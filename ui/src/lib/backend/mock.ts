@@ -243,7 +243,7 @@ export class MockBackend implements Backend {
   list_invoices(q: InvoiceQuery) {
     return this.answer(() => {
       if (q.limit < 1 || q.limit > 1000 || q.offset < 0) throw fail('query.bad_page', 'offset/limit out of range');
-      const { offset, limit, ...filter } = q;
+      const { offset, limit, skip_total, ...filter } = q;
       const key = JSON.stringify(filter);
       if (this.sortedCache?.key !== key) {
         const dir = q.sort.dir === 'asc' ? 1 : -1;
@@ -252,7 +252,7 @@ export class MockBackend implements Backend {
         this.sortedCache = { key, rows };
       }
       const rows = this.sortedCache.rows;
-      return { rows: rows.slice(offset, offset + limit), total: rows.length };
+      return { rows: rows.slice(offset, offset + limit), total: skip_total ? null : rows.length };
     });
   }
 
@@ -520,10 +520,19 @@ export class MockBackend implements Backend {
     });
   }
 
+  invoice_counts() {
+    return this.answer(() => this.countsByState());
+  }
+
+  private countsByState(): Record<InvoiceState, number> {
+    const counts = Object.fromEntries(INVOICE_STATES.map((s) => [s, 0])) as Record<InvoiceState, number>;
+    for (const r of this.rows) counts[r.state] += 1;
+    return counts;
+  }
+
   dashboard() {
     return this.answer((): Dashboard => {
-      const counts = Object.fromEntries(INVOICE_STATES.map((s) => [s, 0])) as Record<InvoiceState, number>;
-      for (const r of this.rows) counts[r.state] += 1;
+      const counts = this.countsByState();
       const now = this.now();
       const days = Array.from({ length: 30 }, (_, i) => isoDate(now - (29 - i) * DAY_MS));
       const daily = new Map(days.map((day) => [day, { day, accepted: 0, rejected: 0, queued: 0 }]));

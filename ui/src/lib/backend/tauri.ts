@@ -29,6 +29,7 @@ export function createTauriBackend(): Backend {
     generate_demo_invoices: (count) => call('generate_demo_invoices', { count }),
 
     dashboard: () => call('dashboard'),
+    invoice_counts: () => call('invoice_counts'),
     export_weekly_report: (week_start) => call('export_weekly_report', { week_start }),
 
     list_alerts: () => call('list_alerts'),

@@ -123,6 +123,8 @@ export interface Backend {
   generate_demo_invoices(count: number): Promise<ImportSummary>;
 
   dashboard(): Promise<Dashboard>;
+  /** Invoices per state (every state listed): the invoice list's chips, without the dashboard. */
+  invoice_counts(): Promise<Dashboard['counts']>;
   export_weekly_report(week_start: string): Promise<string>;
 
   list_alerts(): Promise<Alert[]>;

@@ -82,7 +82,7 @@ export function filterToParams(filter: InvoiceFilter, base?: URLSearchParams): U
   return params;
 }
 
-export function toQuery(filter: InvoiceFilter, offset: number, limit: number): InvoiceQuery {
+export function toQuery(filter: InvoiceFilter, offset: number, limit: number, withTotal = true): InvoiceQuery {
   return {
     ...filter,
     states: [...filter.states],
@@ -90,6 +90,7 @@ export function toQuery(filter: InvoiceFilter, offset: number, limit: number): I
     sort: { ...filter.sort },
     offset,
     limit,
+    skip_total: !withTotal,
   };
 }
 

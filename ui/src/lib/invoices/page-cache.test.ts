@@ -21,17 +21,22 @@ function row(id: number): InvoiceRow {
   };
 }
 
-/** A fetcher whose answers the test releases by hand, in any order. */
+/**
+ * A fetcher whose answers the test releases by hand, in any order. Like the backend it counts
+ * the matches only when asked; `data.total` may change between calls (invoices changed).
+ */
 function controlled(total: number, idBase = 0) {
-  const pending: { offset: number; limit: number; resolve: () => void }[] = [];
-  const fetcher = (offset: number, limit: number) =>
+  const data = { total };
+  const pending: { offset: number; limit: number; withTotal: boolean; resolve: () => void }[] = [];
+  const fetcher = (offset: number, limit: number, withTotal: boolean) =>
     new Promise<InvoicePage>((resolve) => {
-      const rows = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) =>
+      const rows = Array.from({ length: Math.max(0, Math.min(limit, data.total - offset)) }, (_, i) =>
         row(idBase + offset + i),
       );
-      pending.push({ offset, limit, resolve: () => resolve({ rows, total }) });
+      const answer = { rows, total: withTotal ? data.total : null };
+      pending.push({ offset, limit, withTotal, resolve: () => resolve(answer) });
     });
-  return { fetcher, pending };
+  return { fetcher, pending, data };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -94,6 +99,50 @@ describe('PageCache', () => {
     pending.splice(0).forEach((release) => release());
     await done;
     expect(cache.row(0)?.id).toBe(100_000);
+  });
+
+  it('asks for the total only with the first page of a query and keeps it while scrolling', async () => {
+    const { fetcher, pending } = controlled(100_000);
+    const cache = new PageCache();
+    cache.reset(fetcher);
+    cache.ensure(0, 30);
+    pending[0]?.resolve();
+    await flush();
+    cache.ensure(PAGE_ROWS * 10, PAGE_ROWS * 10 + 30);
+    pending[1]?.resolve();
+    await flush();
+    expect(pending.map((p) => p.withTotal)).toEqual([true, false]);
+    expect(cache.total).toBe(100_000);
+    expect(cache.row(PAGE_ROWS * 10)?.id).toBe(PAGE_ROWS * 10);
+
+    // A new query starts without a total, so its first page counts again.
+    const next = controlled(7);
+    cache.reset(next.fetcher);
+    cache.ensure(0, 30);
+    expect(next.pending.map((p) => p.withTotal)).toEqual([true]);
+    next.pending[0]?.resolve();
+    await flush();
+    expect(cache.total).toBe(7);
+  });
+
+  it('recounts the total once when a refresh follows changed invoices', async () => {
+    const { fetcher, pending, data } = controlled(10_000);
+    const cache = new PageCache();
+    cache.reset(fetcher);
+    cache.ensure(0, PAGE_ROWS + 10);
+    pending.splice(0).forEach((p) => p.resolve());
+    await flush();
+    expect(cache.total).toBe(10_000);
+
+    data.total = 9_990;
+    const done = cache.refresh(0, PAGE_ROWS + 10);
+    expect(pending.map((p) => [p.offset, p.withTotal])).toEqual([
+      [0, true],
+      [PAGE_ROWS, false],
+    ]);
+    pending.splice(0).forEach((p) => p.resolve());
+    await done;
+    expect(cache.total).toBe(9_990);
   });
 
   it('fetches only the pages still in view when a slot frees, not every page scrolled past', async () => {

@@ -10,6 +10,6 @@ export type InvoicePage = {
  */
 rows: Array<InvoiceRow>, 
 /**
- * Matches in total.
+ * Matches in total; `None` when the query asked to skip it.
  */
-total: number, };
+total: number | null, };

@@ -41,4 +41,10 @@ offset: number,
 /**
  * Rows to return.
  */
-limit: number, };
+limit: number, 
+/**
+ * Leave the total out (`InvoicePage::total` is then `None`): for the pages after the
+ * first of a query whose total the caller already has; counting every match again costs
+ * milliseconds per page at 100 000 invoices.
+ */
+skip_total?: boolean, };
