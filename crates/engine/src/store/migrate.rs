@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_lookup_indexes.sql"),
     include_str!("migrations/0005_list_indexes.sql"),
     include_str!("migrations/0006_sandbox_environment.sql"),
+    include_str!("migrations/0007_upo_documents.sql"),
 ];
 
 /// The schema version this build produces.
@@ -226,5 +227,55 @@ mod tests {
             err.sqlite_error_code(),
             Some(rusqlite::ErrorCode::ConstraintViolation)
         );
+    }
+
+    #[test]
+    fn upo_documents_are_kept_once_and_every_receipt_still_reads_its_bytes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut conn = at_version_3(&dir.path().join("v3-upos.db"));
+        // Invoices 11 and 12 share one session UPO page; 13 has its own.
+        let page = b"<Potwierdzenie>page \xC5\x9B</Potwierdzenie>\r\n".to_vec();
+        let single = b"<Potwierdzenie>single</Potwierdzenie>".to_vec();
+        let sha = |bytes: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+        for (id, invoice, xml, verified) in [
+            (1, 11, &page, true),
+            (2, 12, &page, true),
+            (3, 13, &single, false),
+        ] {
+            conn.execute(
+                "INSERT INTO upos (id, invoice_id, xml, sha256, verified, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 100)",
+                rusqlite::params![id, invoice, xml, sha(xml), verified],
+            )
+            .expect("upo");
+        }
+        let receipts = "SELECT id, invoice_id, sha256, verified, fetched_at FROM upos ORDER BY id";
+        let before = rows(&conn, receipts);
+
+        super::migrate(&mut conn).expect("migrate");
+
+        assert_eq!(rows(&conn, receipts), before);
+        let documents: i64 = conn
+            .query_row("SELECT count(*) FROM upo_documents", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(documents, 2, "the shared page is stored once");
+        for (invoice, xml) in [(11, &page), (12, &page), (13, &single)] {
+            let stored: Vec<u8> = conn
+                .query_row(
+                    "SELECT d.xml FROM upos u JOIN upo_documents d ON d.sha256 = u.sha256
+                     WHERE u.invoice_id = ?1",
+                    [invoice],
+                    |r| r.get(0),
+                )
+                .expect("receipt");
+            assert_eq!(&stored, xml, "invoice {invoice}");
+        }
+        // A receipt must point at a stored document.
+        let dangling = conn.execute(
+            "INSERT INTO upos (invoice_id, sha256, verified, fetched_at)
+             VALUES (14, printf('%064d', 0), 1, 0)",
+            [],
+        );
+        assert!(dangling.is_err());
     }
 }

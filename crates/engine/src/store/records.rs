@@ -53,10 +53,17 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sha = hex::encode(Sha256::digest(xml));
         let tx = self.conn_mut().transaction()?;
+        // One session UPO page is the receipt of every invoice it lists: the document is kept
+        // once, by its hash, and each invoice's receipt points at it.
         tx.execute(
-            "INSERT INTO upos (invoice_id, xml, sha256, verified, fetched_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (invoice_id) DO NOTHING",
-            params![invoice.0, xml, sha, verified, now_ms],
+            "INSERT INTO upo_documents (sha256, xml) VALUES (?1, ?2)
+             ON CONFLICT (sha256) DO NOTHING",
+            params![sha, xml],
+        )?;
+        tx.execute(
+            "INSERT INTO upos (invoice_id, sha256, verified, fetched_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (invoice_id) DO NOTHING",
+            params![invoice.0, sha, verified, now_ms],
         )?;
         let stored: String = tx.query_row(
             "SELECT sha256 FROM upos WHERE invoice_id = ?1",
@@ -78,7 +85,9 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT xml, sha256, verified, fetched_at FROM upos WHERE invoice_id = ?1",
+                "SELECT d.xml, u.sha256, u.verified, u.fetched_at
+                 FROM upos u JOIN upo_documents d ON d.sha256 = u.sha256
+                 WHERE u.invoice_id = ?1",
                 [invoice.0],
                 |r| {
                     Ok(Upo {

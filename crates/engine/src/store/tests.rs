@@ -756,3 +756,29 @@ fn list_filters_by_id_selection_in_sql() {
         6
     );
 }
+
+#[test]
+fn one_session_upo_page_is_stored_once_for_every_invoice_it_covers() {
+    let (_dir, mut store, company) = temp_store();
+    let ids: Vec<InvoiceId> = (1..=3)
+        .map(|n| add(&mut store, company, &format!("FV/{n}"), 100))
+        .collect();
+    let page = b"<Potwierdzenie>three invoices</Potwierdzenie>".to_vec();
+    for &id in &ids {
+        store.save_upo(id, &page, true, 200).unwrap();
+    }
+    // Saving the same receipt again is a no-op; a different one for the same invoice is refused.
+    store.save_upo(ids[0], &page, true, 300).unwrap();
+    assert!(store.save_upo(ids[0], b"<other/>", true, 300).is_err());
+    let documents: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM upo_documents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(documents, 1, "the page is kept once, not once per invoice");
+    for &id in &ids {
+        let upo = store.upo(id).unwrap().expect("stored");
+        assert_eq!(upo.xml, page);
+        assert_eq!(upo.sha256, hex::encode(Sha256::digest(&page)));
+        assert_eq!(upo.fetched_at, 200);
+    }
+}
