@@ -27,13 +27,17 @@ fn upos_are_saved_byte_for_byte_and_never_over_an_existing_file() {
     let fx = open(dir.path());
     let summary = fx.api.generate_demo_invoices(6).expect("demo");
     let ids: Vec<i64> = summary.items.iter().filter_map(|i| i.invoice_id).collect();
-    let [with_upo, tampered, without, ..] = ids[..] else {
-        panic!("three invoices expected, got {ids:?}");
+    let [with_upo, tampered, without, shared, ..] = ids[..] else {
+        panic!("four invoices expected, got {ids:?}");
     };
     let db = dir.path().join(desk_api::DATABASE_FILE);
     let mut store = Store::open(&db).expect("store");
     store
         .save_upo(InvoiceId(with_upo), UPO, true, NOW_MS)
+        .expect("upo");
+    // One session UPO page is the receipt of both.
+    store
+        .save_upo(InvoiceId(shared), UPO, true, NOW_MS)
         .expect("upo");
     store
         .save_upo(InvoiceId(tampered), b"<Potwierdzenie/>", true, NOW_MS)
@@ -43,29 +47,46 @@ fn upos_are_saved_byte_for_byte_and_never_over_an_existing_file() {
     rusqlite::Connection::open(&db)
         .expect("sqlite")
         .execute(
-            "UPDATE upos SET xml = ?1 WHERE invoice_id = ?2",
+            "UPDATE upo_documents SET xml = ?1
+             WHERE sha256 = (SELECT sha256 FROM upos WHERE invoice_id = ?2)",
             rusqlite::params![b"<Potwierdzenie>forged</Potwierdzenie>".to_vec(), tampered],
         )
         .expect("tamper");
 
-    let chosen = vec![with_upo, tampered, without, with_upo, 999_999];
+    let chosen = vec![with_upo, tampered, without, with_upo, shared, 999_999];
     let saved = fx
         .api
         .save_upos(chosen.clone(), target.path())
         .expect("save");
     assert_eq!(
         (saved.saved, saved.without_upo, saved.failed),
-        (1, 1, 2),
+        (2, 1, 2),
         "the duplicate id counts once; the tampered and the unknown invoice fail"
     );
     assert_eq!(saved.folder, target.path().display().to_string());
     let first = format!("UPO-faktura-{with_upo}.xml");
-    assert_eq!(files(target.path()), vec![first.clone()]);
-    assert_eq!(
-        std::fs::read(target.path().join(&first)).expect("saved"),
-        UPO,
-        "exact bytes"
-    );
+    let sharing = format!("UPO-faktura-{shared}.xml");
+    assert_eq!(files(target.path()), vec![first.clone(), sharing.clone()]);
+    for name in [&first, &sharing] {
+        assert_eq!(
+            std::fs::read(target.path().join(name)).expect("saved"),
+            UPO,
+            "exact bytes in {name}"
+        );
+    }
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let inode = |name: &str| {
+            std::fs::metadata(target.path().join(name))
+                .expect("meta")
+                .ino()
+        };
+        assert_eq!(
+            inode(&first),
+            inode(&sharing),
+            "one copy of the shared page"
+        );
+    }
 
     // Saving again keeps the first file and writes a suffixed one.
     std::fs::write(target.path().join(&first), b"the user's own edits").expect("edit");
@@ -75,7 +96,10 @@ fn upos_are_saved_byte_for_byte_and_never_over_an_existing_file() {
         .expect("save again");
     assert_eq!(again.saved, 1);
     let second = format!("UPO-faktura-{with_upo}-1.xml");
-    assert_eq!(files(target.path()), vec![second.clone(), first.clone()]);
+    assert_eq!(
+        files(target.path()),
+        vec![second.clone(), first.clone(), sharing]
+    );
     assert_eq!(
         std::fs::read(target.path().join(&first)).expect("kept"),
         b"the user's own edits"

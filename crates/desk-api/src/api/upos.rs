@@ -4,9 +4,13 @@
 //! re-encoded), and only after the bytes still match the SHA-256 recorded when KSeF sent them.
 //! File names come from the KSeF number reduced to a safe alphabet, so nothing in invoice data
 //! can name a path outside the folder; an existing file is never overwritten: the new one gets
-//! a numeric suffix.
+//! a numeric suffix. One session UPO page is the receipt of up to 10 000 invoices: each invoice
+//! still gets its own file, but the files of one document are hard links to one copy (a plain
+//! copy where the file system has no links), so saving a month-end batch does not write the same
+//! pages thousands of times. (An editor that rewrites one of them in place changes them all; they
+//! are receipts, to be kept, not edited.)
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -54,8 +58,9 @@ impl DeskApi {
             folder: folder.display().to_string(),
         };
         let unique: BTreeSet<i64> = ids.into_iter().collect();
+        let mut written = HashMap::new();
         for id in unique {
-            match save_one(&store, company, InvoiceId(id), folder) {
+            match save_one(&store, company, InvoiceId(id), folder, &mut written) {
                 Ok(_) => out.saved += 1,
                 Err(Skip::NoUpo) => out.without_upo += 1,
                 Err(Skip::Failed) => out.failed += 1,
@@ -65,11 +70,14 @@ impl DeskApi {
     }
 }
 
+/// Saves one invoice's UPO; `written` maps each document's SHA-256 to the file already holding it
+/// in this call.
 fn save_one(
     store: &Store,
     company: CompanyId,
     id: InvoiceId,
     folder: &Path,
+    written: &mut HashMap<String, PathBuf>,
 ) -> Result<PathBuf, Skip> {
     let invoice = store.invoice(id).map_err(|_| Skip::Failed)?;
     if invoice.company != company {
@@ -88,10 +96,18 @@ fn save_one(
         return Err(Skip::Failed);
     }
     let stem = file_stem(invoice.ksef_number.as_deref(), id);
-    write_new(folder, &stem, &upo.xml).map_err(|e| {
-        tracing::warn!(invoice = id.0, error = %e, "UPO not written");
-        Skip::Failed
-    })
+    let linked = written
+        .get(&upo.sha256)
+        .and_then(|first| link_new(folder, &stem, first).ok());
+    let path = match linked {
+        Some(path) => path,
+        None => write_new(folder, &stem, &upo.xml).map_err(|e| {
+            tracing::warn!(invoice = id.0, error = %e, "UPO not written");
+            Skip::Failed
+        })?,
+    };
+    written.entry(upo.sha256).or_insert_with(|| path.clone());
+    Ok(path)
 }
 
 /// `UPO-<KSeF number>` with every character outside `[A-Za-z0-9-]` replaced by `_`, or
@@ -119,6 +135,26 @@ fn file_stem(ksef_number: Option<&str>, id: InvoiceId) -> String {
 /// Writes `bytes` to a file in `folder` that did not exist before (`create_new`, so even a
 /// file appearing between two checks is never overwritten).
 fn write_new(folder: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    create_new(folder, stem, |path| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })
+}
+
+/// A new hard link in `folder` to the file `first` (an error where the file system has none).
+/// Linking never replaces an existing name either.
+fn link_new(folder: &Path, stem: &str, first: &Path) -> std::io::Result<PathBuf> {
+    create_new(folder, stem, |path| std::fs::hard_link(first, path))
+}
+
+/// Runs `create` on the first free name `stem.xml`, `stem-1.xml`…; `create` must fail with
+/// `AlreadyExists` when the name is taken, so a name taken meanwhile is skipped, not replaced.
+fn create_new(
+    folder: &Path,
+    stem: &str,
+    create: impl Fn(&Path) -> std::io::Result<()>,
+) -> std::io::Result<PathBuf> {
     for n in 0..NAME_SUFFIXES_MAX {
         let name = if n == 0 {
             format!("{stem}.xml")
@@ -126,12 +162,8 @@ fn write_new(folder: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<PathBuf
             format!("{stem}-{n}.xml")
         };
         let path = folder.join(name);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut file) => {
-                file.write_all(bytes)?;
-                file.sync_all()?;
-                return Ok(path);
-            }
+        match create(&path) {
+            Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
@@ -183,5 +215,23 @@ mod tests {
         assert_eq!(read(&dir.path().join("UPO-x.xml")), b"first");
         assert_eq!(read(&second), b"second");
         assert_eq!(read(&third), b"third");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shared_document_is_linked_not_copied_and_links_never_replace_a_file() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = write_new(dir.path(), "UPO-a", b"page").expect("write");
+        std::fs::write(dir.path().join("UPO-b.xml"), b"someone else's").expect("seed");
+        let linked = link_new(dir.path(), "UPO-b", &first).expect("link");
+        assert_eq!(linked, dir.path().join("UPO-b-1.xml"));
+        assert_eq!(std::fs::read(&linked).expect("read"), b"page");
+        assert_eq!(
+            std::fs::read(dir.path().join("UPO-b.xml")).expect("read"),
+            b"someone else's"
+        );
+        let inode = |p: &Path| std::fs::metadata(p).expect("meta").ino();
+        assert_eq!(inode(&first), inode(&linked), "one copy on disk");
     }
 }
