@@ -80,5 +80,6 @@ async fn send(count: usize) -> Figures {
         ksef_s,
         ksef_clock: "virtual clock",
         stats: sim.stats(),
+        db_bytes: super::database_bytes(&outbox.db),
     }
 }

@@ -50,6 +50,16 @@ pub struct Figures {
     pub ksef_clock: &'static str,
     /// The simulator's counters.
     pub stats: Stats,
+    /// Size of the outbox database with its WAL at the end, in bytes.
+    pub db_bytes: Option<u64>,
+}
+
+/// Size of the SQLite file at `db` plus its write-ahead log, in bytes.
+pub fn database_bytes(db: &std::path::Path) -> Option<u64> {
+    let main = std::fs::metadata(db).ok()?.len();
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    Some(main + std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0))
 }
 
 fn main() {
@@ -106,6 +116,14 @@ fn report(f: &Figures) {
         sessions("online")
     );
     println!("  429 responses:            {}", f.stats.rate_limited);
+    match f.db_bytes {
+        Some(bytes) => println!(
+            "  outbox database:          {:.1} MB ({:.2} KB per file)",
+            bytes as f64 / 1e6,
+            bytes as f64 / 1e3 / f.files.max(1) as f64
+        ),
+        None => println!("  outbox database:          unknown"),
+    }
     let total: u64 = f.stats.requests.values().sum();
     println!("  API requests:             {total}");
     for (group, requests) in &f.stats.requests {

@@ -194,5 +194,6 @@ pub fn run(count: usize) -> Figures {
         ksef_s: send_s,
         ksef_clock: "system clock",
         stats,
+        db_bytes: super::database_bytes(&db),
     }
 }
