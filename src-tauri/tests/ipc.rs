@@ -2,7 +2,7 @@
 //! through IPC from the app's own origin, errors arrive as `{ code, message }`, and what the
 //! capabilities do not grant — core window commands, remote origins — is refused.
 
-use desk_api::types::{Company, Environment, ImportSummary, InvoicePage};
+use desk_api::types::{Company, Environment, ImportSummary, InvoicePage, InvoiceState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, MockRuntime, INVOKE_KEY};
@@ -77,6 +77,13 @@ fn commands_answer_through_ipc_with_snake_case_arguments() {
         serde_json::from_value(invoke(&window, APP_ORIGIN, "list_invoices", q).expect("allowed"))
             .expect("page");
     assert_eq!(page.total, Some(5));
+
+    // The list's chips read the counts alone; the capability grants the command.
+    let counts: std::collections::BTreeMap<InvoiceState, i64> = serde_json::from_value(
+        invoke(&window, APP_ORIGIN, "invoice_counts", json!({})).expect("allowed"),
+    )
+    .expect("counts");
+    assert_eq!(counts.values().sum::<i64>(), 5);
 }
 
 #[test]
