@@ -43,6 +43,38 @@ fn ok(output: Output) -> Output {
     output
 }
 
+/// A simulator with production limits and short processing, served on 127.0.0.1 from its own
+/// runtime (kept alive as long as this value).
+struct Served {
+    sim: Simulator,
+    root: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn serve_sim(seed: u64) -> Served {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = SimConfig {
+        seed,
+        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
+        limits: LimitsMode::Table(RateTable::production()),
+        processing_ms: 100,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config, Arc::new(SystemClock)).unwrap();
+    let (root, _server) = runtime
+        .block_on(sim.serve("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    Served {
+        sim,
+        root,
+        _runtime: runtime,
+    }
+}
+
 /// Two official samples with different invoice numbers.
 fn two_samples(dir: &Path) -> Vec<PathBuf> {
     let names = ["FA_3_Przyklad_1.xml", "FA_3_Przyklad_2.xml"];
@@ -144,22 +176,11 @@ fn import_of_an_invalid_file_exits_one() {
 
 #[test]
 fn run_until_idle_sends_everything_and_stores_upos() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = SimConfig {
-        seed: 11,
-        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
-        limits: LimitsMode::Table(RateTable::production()),
-        processing_ms: 100,
-        ..SimConfig::default()
-    };
-    let sim = Simulator::new(config, Arc::new(SystemClock)).unwrap();
-    let (root, _server) = runtime
-        .block_on(sim.serve("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
+    let Served {
+        sim,
+        root,
+        _runtime,
+    } = serve_sim(11);
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("outbox.sqlite");
     let files = two_samples(home.path());
@@ -239,22 +260,11 @@ fn run_without_a_token_is_a_usage_error() {
 
 #[test]
 fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = SimConfig {
-        seed: 12,
-        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
-        limits: LimitsMode::Table(RateTable::production()),
-        processing_ms: 100,
-        ..SimConfig::default()
-    };
-    let sim = Simulator::new(config, Arc::new(SystemClock)).unwrap();
-    let (root, _server) = runtime
-        .block_on(sim.serve("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
+    let Served {
+        sim,
+        root,
+        _runtime,
+    } = serve_sim(12);
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("outbox.sqlite");
     let files = two_samples(home.path());
@@ -321,22 +331,11 @@ fn run_until_idle(home: &Path, db: &Path, root: &str) {
 
 #[test]
 fn run_until_idle_ends_with_a_conflict_for_a_duplicate_another_install_sent_first() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = SimConfig {
-        seed: 12,
-        tokens: vec![format!("{NIP}:{TOKEN}").parse().unwrap()],
-        limits: LimitsMode::Table(RateTable::production()),
-        processing_ms: 100,
-        ..SimConfig::default()
-    };
-    let sim = Simulator::new(config, Arc::new(SystemClock)).unwrap();
-    let (root, _server) = runtime
-        .block_on(sim.serve("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
+    let Served {
+        sim,
+        root,
+        _runtime,
+    } = serve_sim(12);
     // Another install (its own database) sends the invoice first.
     let other = tempfile::tempdir().unwrap();
     let other_db = other.path().join("outbox.sqlite");

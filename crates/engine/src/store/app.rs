@@ -146,10 +146,9 @@ mod tests {
     use super::*;
     use crate::store::test_support::{insert_queued, temp_store};
 
-    #[test]
-    fn companies_lists_every_company_in_insertion_order() {
-        let (_dir, mut store, first) = temp_store();
-        let second = store
+    /// A second company beside the one `temp_store` made.
+    fn second_company(store: &mut Store) -> CompanyId {
+        store
             .insert_company(
                 &crate::store::NewCompany {
                     name: "Druga",
@@ -160,7 +159,13 @@ mod tests {
                 },
                 1,
             )
-            .expect("second company");
+            .expect("second company")
+    }
+
+    #[test]
+    fn companies_lists_every_company_in_insertion_order() {
+        let (_dir, mut store, first) = temp_store();
+        let second = second_company(&mut store);
         let all = store.companies().expect("companies");
         let ids: Vec<CompanyId> = all.iter().map(|c| c.id).collect();
         assert_eq!(ids, vec![first, second]);
@@ -197,18 +202,7 @@ mod tests {
     #[test]
     fn event_queries_count_only_the_asked_companys_invoices() {
         let (_dir, mut store, first) = temp_store();
-        let second = store
-            .insert_company(
-                &crate::store::NewCompany {
-                    name: "Druga",
-                    environment: "demo",
-                    nip: "1111111111",
-                    base_url: "",
-                    keyring_ref: "company-1111111111-demo",
-                },
-                1,
-            )
-            .expect("second company");
+        let second = second_company(&mut store);
         insert_queued(&mut store, first, "FV/1", b"<1/>", 10);
         insert_queued(&mut store, second, "FV/2", b"<2/>", 10);
         insert_queued(&mut store, second, "FV/3", b"<3/>", 10);
