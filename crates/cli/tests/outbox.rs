@@ -43,6 +43,20 @@ fn ok(output: Output) -> Output {
     output
 }
 
+/// A fresh home with two official samples imported into its `outbox.sqlite`: (home, database).
+fn imported_two_samples() -> (tempfile::TempDir, PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("outbox.sqlite");
+    let files = two_samples(home.path());
+    ok(cli(home.path())
+        .args(["import", "--nip", NIP, "--db"])
+        .arg(&db)
+        .args(&files)
+        .output()
+        .unwrap());
+    (home, db)
+}
+
 /// A simulator with production limits and short processing, served on 127.0.0.1 from its own
 /// runtime (kept alive as long as this value).
 struct Served {
@@ -181,15 +195,7 @@ fn run_until_idle_sends_everything_and_stores_upos() {
         root,
         _runtime,
     } = serve_sim(11);
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("outbox.sqlite");
-    let files = two_samples(home.path());
-    ok(cli(home.path())
-        .args(["import", "--nip", NIP, "--db"])
-        .arg(&db)
-        .args(&files)
-        .output()
-        .unwrap());
+    let (home, db) = imported_two_samples();
 
     let run = ok(cli(home.path())
         .args([
@@ -265,15 +271,7 @@ fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
         root,
         _runtime,
     } = serve_sim(12);
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("outbox.sqlite");
-    let files = two_samples(home.path());
-    ok(cli(home.path())
-        .args(["import", "--nip", NIP, "--db"])
-        .arg(&db)
-        .args(&files)
-        .output()
-        .unwrap());
+    let (home, db) = imported_two_samples();
     let company = {
         let store = engine::store::Store::open(&db).unwrap();
         engine::runner::report::find_company(&store, "test", NIP)
