@@ -1,7 +1,7 @@
 //! The questions the resolver asks KSeF about one invoice whose send may have reached it, each
 //! answered as a [`Sighting`]: is a session final (so its list is complete), what does the
 //! per-invoice status say, and does KSeF's invoice search find it by seller, number and hash.
-//! Every call takes a limiter permit first and feeds breaker and limiter like all others.
+//! Every question is one [`Runner::call`], gated and observed like every other request.
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 use ksef_api::port::{MetadataQuery, QueryDateType, QuerySubject};
@@ -10,6 +10,7 @@ use ksef_api::{
     Sha256B64,
 };
 
+use super::call::Request;
 use super::{sessions, work, Hooks, Runner, RunnerError, Tick};
 use crate::clock::Clock;
 use crate::store::InvoiceId;
@@ -118,21 +119,17 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         let Ok(parsed) = ReferenceNumber::parse(reference) else {
             return Ok(SessionView::Gone);
         };
-        if !self.admitted(tick) || !self.permit(LimitGroup::SessionMisc, tick)? {
+        let session = &SessionRef(parsed);
+        let Some(result) = self
+            .call(
+                Request::new(LimitGroup::SessionMisc),
+                tick,
+                |ksef, token| async move { ksef.session_status(&token, session).await },
+            )
+            .await?
+        else {
             return Ok(SessionView::NotNow);
-        }
-        let session = SessionRef(parsed);
-        let ksef = self.auth.ksef();
-        let result = self
-            .auth
-            .with_access(|token| {
-                let session = &session;
-                async move { ksef.session_status(&token, session).await }
-            })
-            .await;
-        tick.progressed = true;
-        self.observe(LimitGroup::SessionMisc, result.as_ref().err())
-            .await?;
+        };
         let now_ms = self.clock.now_ms();
         match result {
             // Still open: the close never reached KSeF. We never send it now, so KSeF cancels
@@ -169,21 +166,15 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         ) else {
             return Ok(Sighting::Unknowable);
         };
-        if !self.admitted(tick) || !self.permit(LimitGroup::InvoiceStatus, tick)? {
-            return Ok(Sighting::NotNow);
-        }
-        let (session_ref, invoice) = (SessionRef(parsed_session), InvoiceRef(parsed_invoice));
-        let ksef = self.auth.ksef();
-        let result = self
-            .auth
-            .with_access(|token| {
-                let (session_ref, invoice) = (&session_ref, &invoice);
-                async move { ksef.invoice_status(&token, session_ref, invoice).await }
+        let (session_ref, invoice) = (&SessionRef(parsed_session), &InvoiceRef(parsed_invoice));
+        let Some(result) = self
+            .call(Request::new(LimitGroup::InvoiceStatus), tick, |ksef, token| async move {
+                ksef.invoice_status(&token, session_ref, invoice).await
             })
-            .await;
-        tick.progressed = true;
-        self.observe(LimitGroup::InvoiceStatus, result.as_ref().err())
-            .await?;
+            .await?
+        else {
+            return Ok(Sighting::NotNow);
+        };
         Ok(match result {
             Ok(status) if &status.invoice_hash == hash => Sighting::InSession {
                 session,
@@ -226,20 +217,15 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         };
         for page in 0..SEARCH_PAGES_MAX {
             query.page_offset = page;
-            if !self.admitted(tick) || !self.permit(LimitGroup::InvoiceMetadata, tick)? {
-                return Ok(Sighting::NotNow);
-            }
-            let ksef = self.auth.ksef();
-            let result = self
-                .auth
-                .with_access(|token| {
-                    let query = &query;
-                    async move { ksef.query_invoice_metadata(&token, query).await }
+            let this_page = &query;
+            let Some(result) = self
+                .call(Request::new(LimitGroup::InvoiceMetadata), tick, |ksef, token| async move {
+                    ksef.query_invoice_metadata(&token, this_page).await
                 })
-                .await;
-            tick.progressed = true;
-            self.observe(LimitGroup::InvoiceMetadata, result.as_ref().err())
-                .await?;
+                .await?
+            else {
+                return Ok(Sighting::NotNow);
+            };
             let found = match result {
                 Ok(found) => found,
                 Err(e) if is_not_now(&e) => return Ok(Sighting::NotNow),

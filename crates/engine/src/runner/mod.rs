@@ -8,6 +8,7 @@
 //! (short fenced transaction), and every KSeF call first takes a permit from the persisted limiter.
 
 mod batch;
+mod call;
 mod hooks;
 mod lock;
 mod lookup;
@@ -21,14 +22,15 @@ mod time;
 mod work;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use ksef_api::auth::{AuthPolicy, AuthState};
-use ksef_api::{ContextIdentifier, ErrorClass, Ksef, KsefError, LimitGroup, LimitScope, Secret};
+use ksef_api::{ContextIdentifier, Ksef, Secret};
 
-use crate::backoff::{Admission, BreakerState, CircuitBreaker, RetryPolicy};
+use crate::backoff::{CircuitBreaker, RetryPolicy};
 use crate::clock::Clock;
-use crate::limiter::{Permit, RateLimiter};
-use crate::outcome::{Health, Plan};
+use crate::limiter::RateLimiter;
+use crate::outcome::Plan;
 use crate::rng::EngineRng;
 use crate::store::{CompanyId, InvoiceId, Store, StoreError};
 
@@ -185,7 +187,8 @@ impl Tick {
 pub struct Runner<K: Ksef, C: Clock + Clone + 'static, H: Hooks = NoHooks> {
     store: Store,
     company: CompanyId,
-    auth: AuthState<K, KsefClock<C>>,
+    /// Shared so that a request's future can own the port (see [`call::Port`]).
+    auth: Arc<AuthState<K, KsefClock<C>>>,
     clock: C,
     rng: EngineRng,
     limiter: RateLimiter,
@@ -225,13 +228,13 @@ impl<K: Ksef, C: Clock + Clone + 'static> Runner<K, C, NoHooks> {
         rng: EngineRng,
         config: RunnerConfig,
     ) -> Runner<K, C, NoHooks> {
-        let auth = AuthState::new(
+        let auth = Arc::new(AuthState::new(
             ksef,
             KsefClock(clock.clone()),
             credentials.context,
             credentials.ksef_token,
             AuthPolicy::default(),
-        );
+        ));
         Runner {
             store,
             company,
@@ -421,119 +424,6 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             u64::try_from(delta).unwrap_or(0),
         ))
         .await;
-    }
-
-    /// Asks the limiter for one request in `group`; on refusal records when to wake.
-    fn permit(&mut self, group: LimitGroup, tick: &mut Tick) -> Result<bool, RunnerError> {
-        let now_ms = self.clock.now_ms();
-        match self
-            .limiter
-            .try_acquire(&mut self.store, LimitScope::Context(group), now_ms)?
-        {
-            Permit::Granted => Ok(true),
-            Permit::Wait { until_ms } => {
-                tick.wake_at(until_ms);
-                Ok(false)
-            }
-        }
-    }
-
-    /// Between ticks no request is in flight: a breaker still half-open had its probe admitted
-    /// but never sent, so it goes back to open with that probe due.
-    fn restore_unsent_probe(&mut self) {
-        if let Some(before) = self.unsent_probe.take() {
-            if self.breaker.status().state == BreakerState::HalfOpen {
-                self.breaker = before;
-            }
-        }
-    }
-
-    /// Whether the breaker lets a request through now; on refusal records when to wake.
-    fn admitted(&mut self, tick: &mut Tick) -> bool {
-        let before = self.breaker.clone();
-        match self.breaker.admit(self.clock.now_ms()) {
-            Admission::Allowed => true,
-            Admission::Probe => {
-                self.unsent_probe = Some(before);
-                true
-            }
-            Admission::Refused => {
-                if let BreakerState::Open { probe_at_ms } = self.breaker.status().state {
-                    tick.wake_at(probe_at_ms);
-                }
-                false
-            }
-        }
-    }
-
-    /// Feeds one call's result to the breaker, the limiter and the token holder.
-    async fn observe(
-        &mut self,
-        group: LimitGroup,
-        error: Option<&KsefError>,
-    ) -> Result<(), RunnerError> {
-        let now_ms = self.clock.now_ms();
-        let health = match error {
-            None => Health::Up,
-            Some(e) => match e.class() {
-                ErrorClass::Transient | ErrorClass::OutcomeUnknown => Health::Down,
-                _ => Health::Up,
-            },
-        };
-        // The grant of this request counts from now on: KSeF saw it arrive no later than this.
-        self.limiter
-            .settle(&mut self.store, LimitScope::Context(group), now_ms)?;
-        if let Some(KsefError::RateLimited { retry_after }) = error {
-            let wait_ms = i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX);
-            self.limiter
-                .penalise(&mut self.store, LimitScope::Context(group), wait_ms, now_ms)?;
-            tracing::warn!(
-                group = group.key(),
-                wait_ms,
-                "KSeF answered 429; backing off"
-            );
-        }
-        if error.is_some_and(|e| e.class() == ErrorClass::AuthExpired) {
-            self.auth.invalidate_access().await;
-        }
-        self.health(health)
-    }
-
-    /// Applies a plan's health advice and keeps the persisted unavailability alert in step.
-    fn health(&mut self, health: Health) -> Result<(), RunnerError> {
-        // A request's outcome was reported: any probe was sent.
-        self.unsent_probe = None;
-        let now_ms = self.clock.now_ms();
-        match health {
-            Health::Up => {
-                let was_down = self.breaker.status().unavailable_since_ms.is_some();
-                self.breaker.on_success();
-                if was_down {
-                    for alert in self.store.open_alerts()? {
-                        if alert.kind == UNAVAILABLE_ALERT {
-                            self.store.resolve_alert(alert.id, now_ms)?;
-                        }
-                    }
-                    tracing::info!("KSeF reachable again");
-                }
-            }
-            Health::Down => {
-                self.breaker.on_transient_failure(now_ms, &mut self.rng);
-                let status = self.breaker.status();
-                if let (BreakerState::Open { .. }, Some(since)) =
-                    (status.state, status.unavailable_since_ms)
-                {
-                    self.store.raise_alert(
-                        UNAVAILABLE_ALERT,
-                        None,
-                        UNAVAILABLE_CODE,
-                        "KSeF is unreachable; sending resumes automatically",
-                        since,
-                    )?;
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Records a plan's state change under `claim`'s fence and applies its advice.

@@ -14,6 +14,7 @@ use ksef_api::{
     ReferenceNumber, SessionRef, Sha256B64,
 };
 
+use super::call::Request;
 use super::lookup::Sighting;
 use super::{sessions, work, CrashPoint, Hooks, Runner, RunnerError, Tick};
 use crate::clock::Clock;
@@ -109,24 +110,22 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         let Ok(parsed) = ReferenceNumber::parse(session) else {
             return Ok(Listing::Listed(HashMap::new()));
         };
-        let session = SessionRef(parsed);
+        let session = &SessionRef(parsed);
         let mut page = PageRequest::first(SESSION_PAGE_SIZE);
         let mut out = HashMap::new();
+        // Only the limiter is asked: the caller asked the breaker once for the listing, or lists
+        // right after KSeF answered it; each later page follows a page KSeF just answered.
+        let request = Request::new(LimitGroup::SessionInvoiceList).caller_admitted();
         loop {
-            if !self.permit(LimitGroup::SessionInvoiceList, tick)? {
-                return Ok(Listing::NotNow);
-            }
-            let ksef = self.auth.ksef();
-            let result = self
-                .auth
-                .with_access(|token| {
-                    let (session, page) = (&session, &page);
-                    async move { ksef.session_invoices(&token, session, page).await }
+            let this_page = &page;
+            let Some(result) = self
+                .call(request, tick, |ksef, token| async move {
+                    ksef.session_invoices(&token, session, this_page).await
                 })
-                .await;
-            tick.progressed = true;
-            self.observe(LimitGroup::SessionInvoiceList, result.as_ref().err())
-                .await?;
+                .await?
+            else {
+                return Ok(Listing::NotNow);
+            };
             let listed = match result {
                 Ok(listed) => listed,
                 Err(e) => {
@@ -323,21 +322,17 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 self.upo_unavailable(id, "no KSeF session is known to ask for this invoice's UPO")?;
                 continue;
             };
-            if !self.admitted(tick) || !self.permit(LimitGroup::SessionMisc, tick)? {
+            let (session, which) = (&session, &UpoSelector::KsefNumber(number));
+            let Some(result) = self
+                .call(
+                    Request::new(LimitGroup::SessionMisc),
+                    tick,
+                    |ksef, token| async move { ksef.invoice_upo(&token, session, which).await },
+                )
+                .await?
+            else {
                 return Ok(());
-            }
-            let which = UpoSelector::KsefNumber(number);
-            let ksef = self.auth.ksef();
-            let result = self
-                .auth
-                .with_access(|token| {
-                    let (session, which) = (&session, &which);
-                    async move { ksef.invoice_upo(&token, session, which).await }
-                })
-                .await;
-            tick.progressed = true;
-            self.observe(LimitGroup::SessionMisc, result.as_ref().err())
-                .await?;
+            };
             if self.store_upo(id, result).await? {
                 continue;
             }

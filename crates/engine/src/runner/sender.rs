@@ -5,6 +5,7 @@ use ksef_api::crypto::SessionCipher;
 use ksef_api::status::InvoicingMode;
 use ksef_api::{FormCode, Ksef, LimitGroup};
 
+use super::call::Request;
 use super::{
     sessions, utc_to_ms, work, CrashPoint, Hooks, OnlineSession, Runner, RunnerError, Tick,
 };
@@ -226,22 +227,17 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             sessions::mark_closed(&self.store, reference, self.clock.now_ms())?;
             return Ok(true);
         };
-        let session = ksef_api::SessionRef(parsed);
-        if !self.admitted(tick) || !self.permit(LimitGroup::OnlineSession, tick)? {
-            return Ok(false);
-        }
-        let ksef = self.auth.ksef();
-        let result = self
-            .auth
-            .with_access(|token| {
-                let session = &session;
-                async move { ksef.close_online_session(&token, session).await }
+        let session = &ksef_api::SessionRef(parsed);
+        let request =
+            Request::new(LimitGroup::OnlineSession).crash_at(CrashPoint::AfterCloseSession);
+        let Some(result) = self
+            .call(request, tick, |ksef, token| async move {
+                ksef.close_online_session(&token, session).await
             })
-            .await;
-        tick.progressed = true;
-        self.hooks.crash_point(CrashPoint::AfterCloseSession)?;
-        self.observe(LimitGroup::OnlineSession, result.as_ref().err())
-            .await?;
+            .await?
+        else {
+            return Ok(false);
+        };
         let closed = match &result {
             Ok(()) => true,
             // Already closed, expired or failed: nothing more to do with it.

@@ -3,7 +3,7 @@
 //! its session. The runner then asks KSeF's invoice search instead, backing off while it cannot.
 
 use ksef_api::http::{HttpConfig, HttpKsef};
-use ksef_api::{ContextIdentifier, Environment, Nip, Secret};
+use ksef_api::{ContextIdentifier, Environment, LimitGroup, LimitScope, Nip, Secret};
 
 use super::super::*;
 use super::resolve::insert_read;

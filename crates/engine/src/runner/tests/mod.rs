@@ -1,6 +1,7 @@
 //! Runner tests: hooks here; end-to-end runs against the in-process simulator in `sim`, for
 //! unknown outcomes, attachments and UPO fallbacks in `resolve`, and for 440 duplicates whose
-//! original KSeF will not list to us in `duplicate`, and stuck thresholds in `stuck`.
+//! original KSeF will not list to us in `duplicate`, stuck thresholds in `stuck`, and the order
+//! of a request's gates in `gates`.
 
 use super::*;
 
@@ -18,6 +19,7 @@ fn crash_once_fires_only_at_its_point_and_only_once() {
 }
 
 mod duplicate;
+mod gates;
 mod resolve;
 mod sim;
 mod stuck;
