@@ -15,6 +15,7 @@ use ksef_api::{
     Sha256B64,
 };
 
+use super::call::Request;
 use super::{sessions, BatchPoll, CrashPoint, Hooks, Runner, RunnerError, Tick};
 use crate::backoff::{BreakerState, RetryDecision};
 use crate::clock::Clock;
@@ -28,6 +29,9 @@ pub const BATCH_MISSING_CODE: &str = "engine.batch_missing";
 impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
     /// Sends up to `limits.invoices_max` due invoices in one batch session.
     pub(super) async fn send_batch(&mut self, tick: &mut Tick) -> Result<(), RunnerError> {
+        // Not a `Runner::call`: the gates come before the claim, so nothing is claimed while
+        // KSeF cannot be asked, and opening goes through the token holder's key exchange, which
+        // draws on our RNG.
         if !self.admitted(tick) || !self.permit(LimitGroup::BatchSession, tick)? {
             return Ok(());
         }
@@ -93,6 +97,8 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         for claim in &claimed.claimed {
             sessions::record_send_intent(&self.store, claim.id, row_id, now_ms)?;
         }
+        // Uploads go to pre-signed URLs: no token, no limit group, so no permit; only a failure
+        // tells the breaker anything.
         for (upload, bytes) in opened.parts.iter().zip(&packed.encrypted_parts) {
             if let Err(e) = self.auth.ksef().upload_part(upload, bytes).await {
                 // An unclosed batch session is never processed: the invoices are safe to requeue.
@@ -104,23 +110,29 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             }
         }
         self.hooks.crash_point(CrashPoint::AfterBatchUpload)?;
-        if !self.permit(LimitGroup::BatchSession, tick)? {
-            // Closed by reconciliation later; the invoices wait under their lease meanwhile.
-            return Ok(());
-        }
-        self.close_batch(&opened.session).await
+        self.close_batch(&opened.session, tick).await
     }
 
     /// `POST /sessions/batch/{ref}/close`, then waits for processing.
-    async fn close_batch(&mut self, session: &SessionRef) -> Result<(), RunnerError> {
-        let ksef = self.auth.ksef();
-        let result = self
-            .auth
-            .with_access(|token| async move { ksef.close_batch_session(&token, session).await })
-            .await;
-        self.hooks.crash_point(CrashPoint::AfterCloseSession)?;
-        self.observe(LimitGroup::BatchSession, result.as_ref().err())
+    async fn close_batch(
+        &mut self,
+        session: &SessionRef,
+        tick: &mut Tick,
+    ) -> Result<(), RunnerError> {
+        // The admission `send_batch` started with covers the whole batch: open, upload, close.
+        let request = Request::new(LimitGroup::BatchSession)
+            .caller_admitted()
+            .crash_at(CrashPoint::AfterCloseSession);
+        let closed = self
+            .call(request, tick, |ksef, token| async move {
+                ksef.close_batch_session(&token, session).await
+            })
             .await?;
+        if closed.is_none() {
+            // Left unclosed, KSeF never processes it: once the lease ends, the resolver finds
+            // it still open and queues its invoices again.
+            return Ok(());
+        }
         // Even an unknown outcome is checked by asking the session's status.
         sessions::set_state(
             &self.store,
@@ -139,7 +151,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             let Ok(parsed) = ReferenceNumber::parse(&reference) else {
                 continue;
             };
-            let session = SessionRef(parsed);
+            let session = &SessionRef(parsed);
             let now_ms = self.clock.now_ms();
             let poll = *self
                 .batch_polls
@@ -152,20 +164,16 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 tick.wake_at(poll.due_ms);
                 continue;
             }
-            if !self.admitted(tick) || !self.permit(LimitGroup::SessionMisc, tick)? {
+            let Some(status) = self
+                .call(
+                    Request::new(LimitGroup::SessionMisc),
+                    tick,
+                    |ksef, token| async move { ksef.session_status(&token, session).await },
+                )
+                .await?
+            else {
                 return Ok(());
-            }
-            let ksef = self.auth.ksef();
-            let status = self
-                .auth
-                .with_access(|token| {
-                    let session = &session;
-                    async move { ksef.session_status(&token, session).await }
-                })
-                .await;
-            tick.progressed = true;
-            self.observe(LimitGroup::SessionMisc, status.as_ref().err())
-                .await?;
+            };
             let status = match status {
                 Ok(s) if s.is_final() => s,
                 _ => {

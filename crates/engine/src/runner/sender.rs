@@ -73,6 +73,9 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                 return Ok(false);
             }
         }
+        // Not a `Runner::call`: opening goes through the token holder's key exchange, which
+        // draws on our RNG (as does the session key, only once a permit is granted). The
+        // caller's admission covers it.
         if !self.permit(LimitGroup::OnlineSession, tick)? {
             return Ok(false);
         }
@@ -128,6 +131,9 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         // Written before the request leaves: after a crash, this is how the resolver knows
         // which session to ask instead of sending again.
         sessions::record_send_intent(&self.store, claim.id, open.row_id, started_at)?;
+        // Not a `Runner::call`: `send_ready` passed the gates before claiming the invoice, and
+        // the outcome is observed only after the attempt is recorded and its plan drawn (the
+        // breaker's jitter comes from the same RNG, after the plan's).
         let ksef = self.auth.ksef();
         let result = self
             .auth
