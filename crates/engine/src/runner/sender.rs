@@ -31,10 +31,13 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             {
                 return self.send_batch(tick).await;
             }
-            if !self.admitted(tick) || !self.ensure_session(tick).await? {
+            // The session first: its close and open are admitted each on their own. Admitting the
+            // send before them would leave a half-open breaker refusing the close of an expiring
+            // session, so the probe after an outage would never leave.
+            if !self.ensure_session(tick).await? {
                 return Ok(());
             }
-            if !self.permit(LimitGroup::InvoiceSend, tick)? {
+            if !self.admitted(tick) || !self.permit(LimitGroup::InvoiceSend, tick)? {
                 return Ok(());
             }
             let now_ms = self.clock.now_ms();
@@ -74,9 +77,8 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             }
         }
         // Not a `Runner::call`: opening goes through the token holder's key exchange, which
-        // draws on our RNG (as does the session key, only once a permit is granted). The
-        // caller's admission covers it.
-        if !self.permit(LimitGroup::OnlineSession, tick)? {
+        // draws on our RNG (as does the session key, only once a permit is granted).
+        if !self.admitted(tick) || !self.permit(LimitGroup::OnlineSession, tick)? {
             return Ok(false);
         }
         let cipher = SessionCipher::generate(&mut self.rng);
