@@ -221,7 +221,8 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             // Verdicts for every invoice just marked sent, from the same listing: no more list
             // calls, and each has its verdict before the UPO pages are matched below.
             self.judge_listed(&sent, &listed, tick).await?;
-            // Pages that fail to download leave their invoices to the per-invoice UPO fetcher.
+            // Pre-signed pages (no token, no limit group). Pages that fail to download leave
+            // their invoices to the per-invoice UPO fetcher.
             for page in &status.upo_pages {
                 let downloaded = self
                     .auth

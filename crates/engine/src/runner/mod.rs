@@ -5,7 +5,10 @@
 //! [`Clock`], jitter and session keys from the injected [`EngineRng`]. It returns when to wake
 //! next; [`Runner::run_until_idle`] and [`Runner::run_forever`] are the thin sleeping loops for
 //! the CLI. Every step follows claim (short transaction) → call KSeF (no transaction) → record
-//! (short fenced transaction), and every KSeF call first takes a permit from the persisted limiter.
+//! (short fenced transaction). Every KSeF request is admitted by the circuit breaker right before
+//! it leaves, then takes a permit from the persisted limiter, and its outcome goes back to both.
+//! Requests go through one helper, `Runner::call` (module `call`); the few that cannot (session
+//! opening, the online send, pre-signed transfers) say why where they are made.
 
 mod batch;
 mod call;

@@ -188,6 +188,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
         let batch = sessions::is_batch(&self.store, &row.ksef_session_ref.unwrap_or_default())?;
         if plan.to == Some(SubmissionState::Accepted) && !batch {
             if let Some(link) = &status.upo_download {
+                // A pre-signed link: no token, no limit group, so not a `Runner::call`.
                 let ksef = self.auth.ksef();
                 let result = ksef.download_presigned(&link.url).await;
                 self.store_upo(claim.id, result).await?;
