@@ -34,7 +34,8 @@ pub fn ready_count(store: &Store, company: CompanyId, now_ms: i64) -> Result<usi
 }
 
 /// Queued invoices due now that carry an attachment (`Zalacznik`): KSeF takes those only in a
-/// batch session.
+/// batch session. Kept apart from [`ready_count`], which the `invoices_ready` index answers alone:
+/// this one reads each due row, so the sender asks it only when fewer than a batch are due.
 pub fn ready_with_attachment(
     store: &Store,
     company: CompanyId,
