@@ -75,16 +75,13 @@ async fn a_wrong_ksef_token_fails_the_operation_with_450() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn online_invoice_is_accepted_with_a_valid_ksef_number_and_a_verifiable_upo() {
     let h = Harness::start(config()).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     let xml = invoice_xml(NIP, "FV/2026/02/0001", TODAY);
     let invoice = h.send(&access, &session, &KEY, &IV, &xml).await;
-    let path = format!("/sessions/{session}/invoices/{invoice}");
-    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let pending = h.get_json(&path, template, &access).await;
+    let pending = h.invoice_status(&session, &invoice, &access).await;
     assert_eq!(pending["status"]["code"], 100);
     h.advance_ms(PROCESSING_MS);
-    let done = h.get_json(&path, template, &access).await;
+    let done = h.invoice_status(&session, &invoice, &access).await;
     assert_eq!(done["status"]["code"], 200, "{done}");
     assert_eq!(done["invoiceHash"], json!(sha_b64(&xml)));
     assert_eq!(done["invoiceNumber"], "FV/2026/02/0001");
@@ -168,24 +165,9 @@ async fn duplicate_invoice_is_rejected_with_440_pointing_at_the_original() {
     let h = Harness::start(config()).await;
     let (access, _) = h.authenticate().await;
     let first_session = h.open_online(&access, &KEY, &IV).await;
-    let first = h
-        .send(
-            &access,
-            &first_session,
-            &KEY,
-            &IV,
-            &invoice_xml(NIP, "FV/DUP/1", TODAY),
-        )
-        .await;
+    let first = send_invoice(&h, &access, &first_session, "FV/DUP/1", TODAY).await;
     h.advance_ms(PROCESSING_MS);
-    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let original = h
-        .get_json(
-            &format!("/sessions/{first_session}/invoices/{first}"),
-            template,
-            &access,
-        )
-        .await;
+    let original = h.invoice_status(&first_session, &first, &access).await;
     assert_eq!(original["status"]["code"], 200);
 
     let second_session = h.open_online(&access, &KEY, &IV).await;
@@ -195,13 +177,7 @@ async fn duplicate_invoice_is_rejected_with_440_pointing_at_the_original() {
         .send(&access, &second_session, &KEY, &IV, &other_bytes)
         .await;
     h.advance_ms(PROCESSING_MS);
-    let dup = h
-        .get_json(
-            &format!("/sessions/{second_session}/invoices/{second}"),
-            template,
-            &access,
-        )
-        .await;
+    let dup = h.invoice_status(&second_session, &second, &access).await;
     assert_eq!(dup["status"]["code"], 440, "{dup}");
     assert_eq!(
         dup["status"]["extensions"]["originalSessionReferenceNumber"],
@@ -226,8 +202,7 @@ async fn duplicate_invoice_is_rejected_with_440_pointing_at_the_original() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hash_mismatch_is_refused_with_21403_in_both_error_shapes() {
     let h = Harness::start(config()).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     let mut body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/H/1", TODAY));
     body["invoiceHash"] = json!(sha_b64(b"something else"));
     let path = format!("/sessions/online/{session}/invoices");
@@ -263,8 +238,7 @@ async fn invoice_send_beyond_ten_per_second_gets_429_with_retry_after() {
     let mut cfg = config();
     cfg.limits = ksef_sim::LimitsMode::Table(ksef_sim::RateTable::production());
     let h = Harness::start(cfg).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     let path = format!("/sessions/online/{session}/invoices");
     for i in 0..10 {
         let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, &format!("FV/RL/{i}"), TODAY));
@@ -323,8 +297,7 @@ async fn invoice_send_beyond_ten_per_second_gets_429_with_retry_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_after_commit_loses_the_answer_but_not_the_invoice() {
     let h = Harness::start(config()).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     assert_eq!(h.set_faults(json!({"faultDropResponse": 1.0})).await, 200);
     let xml = invoice_xml(NIP, "FV/DROP/1", TODAY);
     let body = Harness::send_body(&KEY, &IV, &xml);
@@ -343,15 +316,7 @@ async fn drop_after_commit_loses_the_answer_but_not_the_invoice() {
     );
     assert_eq!(h.set_faults(json!({"faultDropResponse": 0.0})).await, 200);
     h.advance_ms(PROCESSING_MS);
-    let ledger: Vec<Value> = h
-        .http
-        .get(format!("{}/_sim/ledger", h.root))
-        .send()
-        .await
-        .expect("ledger")
-        .json()
-        .await
-        .expect("json");
+    let ledger: Vec<Value> = fetch_json(h.http.get(format!("{}/_sim/ledger", h.root))).await;
     assert_eq!(ledger.len(), 1);
     assert_eq!(ledger[0]["invoiceNumber"], "FV/DROP/1");
     assert_eq!(ledger[0]["invoiceHash"], json!(sha_b64(&xml)));
@@ -364,8 +329,7 @@ async fn timeout_fault_drops_the_connection_without_an_effect() {
     let mut cfg = config();
     cfg.faults.timeout_hold_ms = 0;
     let h = Harness::start(cfg).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     assert_eq!(h.set_faults(json!({"faultTimeout": 1.0})).await, 200);
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/TO/1", TODAY));
     let result = h
@@ -387,8 +351,7 @@ async fn online_session_expires_after_twelve_hours() {
     let mut cfg = config();
     cfg.access_token_ttl_ms = 13 * 3600 * 1000;
     let h = Harness::start(cfg).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     h.advance_ms(12 * 3600 * 1000);
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/EXP/1", TODAY));
     let (code, refused) = h
@@ -476,6 +439,31 @@ async fn session_lists_page_and_reject_bad_continuation_tokens() {
     assert_eq!(exception_code(&bad), 21418);
     let (code, _, _) = h.get("/sessions", Some(&access)).await;
     assert_eq!(code, 400, "sessionType is required");
+}
+
+/// Authenticates and opens an online session with this file's key: (access token, session reference).
+async fn open_session(h: &Harness) -> (String, String) {
+    let (access, _) = h.authenticate().await;
+    let session = h.open_online(&access, &KEY, &IV).await;
+    (access, session)
+}
+
+/// Sends the test invoice `number` issued on `issue_date` into `session`; returns the invoice reference.
+async fn send_invoice(
+    h: &Harness,
+    access: &str,
+    session: &str,
+    number: &str,
+    issue_date: &str,
+) -> String {
+    let xml = invoice_xml(NIP, number, issue_date);
+    h.send(access, session, &KEY, &IV, &xml).await
+}
+
+/// Sends a request built outside the harness's helpers (another base URL, the admin API) and parses its JSON body.
+async fn fetch_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    let response = request.send().await.expect("request completes");
+    response.json().await.expect("json body")
 }
 
 /// The contract checker itself must be able to fail, or every check above would prove nothing.
@@ -647,8 +635,7 @@ async fn batch_close_requires_every_part_and_uploads_require_the_signature() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_outage_and_forced_rejection_take_effect() {
     let h = Harness::start(config()).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     assert_eq!(h.set_faults(json!({"outage": {"mode": "503"}})).await, 200);
     let (code, _, _) = h.get(&format!("/sessions/{session}"), Some(&access)).await;
     assert_eq!(code, 503);
@@ -657,41 +644,12 @@ async fn admin_outage_and_forced_rejection_take_effect() {
             .await,
         200
     );
-    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let first = h
-        .send(
-            &access,
-            &session,
-            &KEY,
-            &IV,
-            &invoice_xml(NIP, "FV/F/1", TODAY),
-        )
-        .await;
-    let second = h
-        .send(
-            &access,
-            &session,
-            &KEY,
-            &IV,
-            &invoice_xml(NIP, "FV/F/2", TODAY),
-        )
-        .await;
+    let first = send_invoice(&h, &access, &session, "FV/F/1", TODAY).await;
+    let second = send_invoice(&h, &access, &session, "FV/F/2", TODAY).await;
     h.advance_ms(PROCESSING_MS);
-    let rejected = h
-        .get_json(
-            &format!("/sessions/{session}/invoices/{first}"),
-            template,
-            &access,
-        )
-        .await;
+    let rejected = h.invoice_status(&session, &first, &access).await;
     assert_eq!(rejected["status"]["code"], 450);
-    let accepted = h
-        .get_json(
-            &format!("/sessions/{session}/invoices/{second}"),
-            template,
-            &access,
-        )
-        .await;
+    let accepted = h.invoice_status(&session, &second, &access).await;
     assert_eq!(accepted["status"]["code"], 200);
     let (code, _) = h
         .post("/_sim/faults", None, Some(json!({"fault5xx": 2.0})))
@@ -739,66 +697,27 @@ async fn verification_uses_the_xsd_and_the_acceptance_day() {
     let mut cfg = config();
     cfg.schemas_dir = Some(support::shared().join("schemas"));
     let h = Harness::start(cfg).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     let xsd_invalid = String::from_utf8(invoice_xml(NIP, "FV/X/1", TODAY))
         .expect("utf-8")
         .replace("<JST>2</JST><GV>2</GV>", "");
     let bad_xsd = h
         .send(&access, &session, &KEY, &IV, xsd_invalid.as_bytes())
         .await;
-    let future = h
-        .send(
-            &access,
-            &session,
-            &KEY,
-            &IV,
-            &invoice_xml(NIP, "FV/X/2", "2026-02-11"),
-        )
-        .await;
-    let fine = h
-        .send(
-            &access,
-            &session,
-            &KEY,
-            &IV,
-            &invoice_xml(NIP, "FV/X/3", TODAY),
-        )
-        .await;
+    let future = send_invoice(&h, &access, &session, "FV/X/2", "2026-02-11").await;
+    let fine = send_invoice(&h, &access, &session, "FV/X/3", TODAY).await;
     h.advance_ms(PROCESSING_MS);
-    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
     let code_of = |v: Value| v["status"]["code"].clone();
     assert_eq!(
-        code_of(
-            h.get_json(
-                &format!("/sessions/{session}/invoices/{bad_xsd}"),
-                template,
-                &access
-            )
-            .await
-        ),
+        code_of(h.invoice_status(&session, &bad_xsd, &access).await),
         430
     );
     assert_eq!(
-        code_of(
-            h.get_json(
-                &format!("/sessions/{session}/invoices/{future}"),
-                template,
-                &access
-            )
-            .await
-        ),
+        code_of(h.invoice_status(&session, &future, &access).await),
         450
     );
     assert_eq!(
-        code_of(
-            h.get_json(
-                &format!("/sessions/{session}/invoices/{fine}"),
-                template,
-                &access
-            )
-            .await
-        ),
+        code_of(h.invoice_status(&session, &fine, &access).await),
         200
     );
 }
@@ -807,26 +726,10 @@ async fn verification_uses_the_xsd_and_the_acceptance_day() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn earlier_issue_date_is_invoiced_offline() {
     let h = Harness::start(config()).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
-    let invoice = h
-        .send(
-            &access,
-            &session,
-            &KEY,
-            &IV,
-            &invoice_xml(NIP, "FV/O/1", "2026-02-09"),
-        )
-        .await;
+    let (access, session) = open_session(&h).await;
+    let invoice = send_invoice(&h, &access, &session, "FV/O/1", "2026-02-09").await;
     h.advance_ms(PROCESSING_MS);
-    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let done = h
-        .get_json(
-            &format!("/sessions/{session}/invoices/{invoice}"),
-            template,
-            &access,
-        )
-        .await;
+    let done = h.invoice_status(&session, &invoice, &access).await;
     assert_eq!(done["invoicingMode"], "Offline");
 }
 
@@ -837,16 +740,8 @@ async fn state_survives_a_restart_through_the_state_directory() {
     let mut cfg = config();
     cfg.state_dir = Some(dir.path().to_path_buf());
     let h = Harness::start(cfg.clone()).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
-    h.send(
-        &access,
-        &session,
-        &KEY,
-        &IV,
-        &invoice_xml(NIP, "FV/S/1", TODAY),
-    )
-    .await;
+    let (access, session) = open_session(&h).await;
+    send_invoice(&h, &access, &session, "FV/S/1", TODAY).await;
     h.advance_ms(PROCESSING_MS);
     let before = h.sim.ledger();
     assert_eq!(before.len(), 1);
@@ -858,45 +753,27 @@ async fn state_survives_a_restart_through_the_state_directory() {
         .await
         .expect("serves");
     assert_eq!(restarted.ledger(), before);
-    let status: Value = h
-        .http
-        .get(format!("{base}/sessions/{session}"))
-        .bearer_auth(&access)
-        .send()
-        .await
-        .expect("status")
-        .json()
-        .await
-        .expect("json");
+    let status: Value = fetch_json(
+        h.http
+            .get(format!("{base}/sessions/{session}"))
+            .bearer_auth(&access),
+    )
+    .await;
     assert_eq!(
         status["status"]["code"], 100,
         "the session is still open: {status}"
     );
     let path = format!("{base}/sessions/online/{session}/invoices");
     let again = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/S/1", TODAY));
-    let sent: Value = h
-        .http
-        .post(path)
-        .bearer_auth(&access)
-        .json(&again)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let sent: Value = fetch_json(h.http.post(path).bearer_auth(&access).json(&again)).await;
     h.advance_ms(PROCESSING_MS);
     let invoice = sent["referenceNumber"].as_str().expect("ref");
-    let dup: Value = h
-        .http
-        .get(format!("{base}/sessions/{session}/invoices/{invoice}"))
-        .bearer_auth(&access)
-        .send()
-        .await
-        .expect("status")
-        .json()
-        .await
-        .expect("json");
+    let dup: Value = fetch_json(
+        h.http
+            .get(format!("{base}/sessions/{session}/invoices/{invoice}"))
+            .bearer_auth(&access),
+    )
+    .await;
     assert_eq!(dup["status"]["code"], 440, "{dup}");
 }
 
@@ -905,21 +782,13 @@ async fn state_survives_a_restart_through_the_state_directory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_invoice_is_refused_by_verification_not_by_the_transport() {
     let h = Harness::start(config()).await;
-    let (access, _) = h.authenticate().await;
-    let session = h.open_online(&access, &KEY, &IV).await;
+    let (access, session) = open_session(&h).await;
     let xml = String::from_utf8(invoice_xml(NIP, "FV/BIG/1", TODAY)).expect("utf-8");
     let padding = format!("<!--{}-->", "x".repeat(1_500_000));
     let big = xml.replacen("<Naglowek>", &format!("{padding}<Naglowek>"), 1);
     let invoice = h.send(&access, &session, &KEY, &IV, big.as_bytes()).await;
     h.advance_ms(PROCESSING_MS);
-    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
-    let status = h
-        .get_json(
-            &format!("/sessions/{session}/invoices/{invoice}"),
-            template,
-            &access,
-        )
-        .await;
+    let status = h.invoice_status(&session, &invoice, &access).await;
     assert_eq!(status["status"]["code"], 430, "{status}");
     assert!(status["status"]["details"][0]
         .as_str()
@@ -958,7 +827,6 @@ async fn drop_fault_is_a_transport_error_when_the_router_is_embedded() {
 async fn nip_checksum_is_enforced_only_in_production_mode() {
     // 5265877636 differs from a valid NIP in its check digit.
     let bad_nip_invoice = invoice_xml("5265877636", "FV/NIP/1", TODAY);
-    let template = "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}";
     for (environment, expected) in [
         (ksef_sim::Environment::Test, 200),
         (ksef_sim::Environment::Production, 450),
@@ -966,17 +834,10 @@ async fn nip_checksum_is_enforced_only_in_production_mode() {
         let mut cfg = config();
         cfg.environment = environment;
         let h = Harness::start(cfg).await;
-        let (access, _) = h.authenticate().await;
-        let session = h.open_online(&access, &KEY, &IV).await;
+        let (access, session) = open_session(&h).await;
         let invoice = h.send(&access, &session, &KEY, &IV, &bad_nip_invoice).await;
         h.advance_ms(PROCESSING_MS);
-        let status = h
-            .get_json(
-                &format!("/sessions/{session}/invoices/{invoice}"),
-                template,
-                &access,
-            )
-            .await;
+        let status = h.invoice_status(&session, &invoice, &access).await;
         assert_eq!(
             status["status"]["code"], expected,
             "{environment:?}: {status}"

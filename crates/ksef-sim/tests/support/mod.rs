@@ -364,6 +364,16 @@ impl Harness {
         .await
     }
 
+    /// `GET /sessions/{session}/invoices/{invoice}`, checked against the contract.
+    pub async fn invoice_status(&self, session: &str, invoice: &str, access: &str) -> Value {
+        self.get_json(
+            &format!("/sessions/{session}/invoices/{invoice}"),
+            "/sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}",
+            access,
+        )
+        .await
+    }
+
     /// `GET /sessions/{session}`, checked against the contract.
     pub async fn session_status(&self, session: &str, access: &str) -> Value {
         self.get_json(
