@@ -95,27 +95,61 @@ async fn start() -> (Simulator, Client) {
     )
 }
 
-#[tokio::test(start_paused = true)]
-async fn send_a_sample_and_get_its_ksef_number_and_upo() {
-    let (_sim, auth) = start().await;
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+/// An online session the client opened, with the cipher and access token sending into it needs.
+struct OnlineSession {
+    cipher: SessionCipher,
+    session: SessionRef,
+    access: Secret,
+}
+
+/// Opens an online FA(3) session with a session key drawn from an RNG seeded with `seed`.
+async fn open_online(auth: &Client, seed: u64) -> OnlineSession {
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
     let cipher = SessionCipher::generate(&mut rng);
     let opened = auth
         .open_online_session(FormCode::Fa3, &cipher, &mut rng)
         .await
         .unwrap();
-    let access = auth.access_token().await.unwrap();
+    OnlineSession {
+        cipher,
+        session: opened.session,
+        access: auth.access_token().await.unwrap(),
+    }
+}
+
+/// Polls a closed session (advancing the paused clock between polls) until its status is final with
+/// UPO pages, or `POLLS_MAX` polls have passed; returns the last status for the caller to judge.
+async fn settled_session(ksef: &HttpKsef, access: &Secret, session: &SessionRef) -> SessionStatus {
+    let mut status = ksef.session_status(access, session).await.unwrap();
+    for _ in 0..POLLS_MAX {
+        if status.is_final() && !status.upo_pages.is_empty() {
+            break;
+        }
+        tokio::time::advance(Duration::from_millis(500)).await;
+        status = ksef.session_status(access, session).await.unwrap();
+    }
+    status
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_a_sample_and_get_its_ksef_number_and_upo() {
+    let (_sim, auth) = start().await;
+    let OnlineSession {
+        cipher,
+        session: opened,
+        access,
+    } = open_online(&auth, 1).await;
     let ksef = auth.ksef();
 
     let xml = sample_named("FA_3_Przyklad_1.xml");
     let invoice = cipher.encrypt_invoice(&xml);
     let reference = ksef
-        .send_invoice(&access, &opened.session, &invoice, InvoicingMode::Online)
+        .send_invoice(&access, &opened, &invoice, InvoicingMode::Online)
         .await
         .unwrap();
 
     let mut status = ksef
-        .invoice_status(&access, &opened.session, &reference)
+        .invoice_status(&access, &opened, &reference)
         .await
         .unwrap();
     for _ in 0..POLLS_MAX {
@@ -124,7 +158,7 @@ async fn send_a_sample_and_get_its_ksef_number_and_upo() {
         }
         tokio::time::advance(Duration::from_millis(500)).await;
         status = ksef
-            .invoice_status(&access, &opened.session, &reference)
+            .invoice_status(&access, &opened, &reference)
             .await
             .unwrap();
     }
@@ -140,7 +174,7 @@ async fn send_a_sample_and_get_its_ksef_number_and_upo() {
     let upo = ksef
         .invoice_upo(
             &access,
-            &opened.session,
+            &opened,
             &UpoSelector::KsefNumber(ksef_number.clone()),
         )
         .await
@@ -151,32 +185,23 @@ async fn send_a_sample_and_get_its_ksef_number_and_upo() {
     assert_eq!(receipt.documents[0].ksef_number, ksef_number);
     assert_eq!(receipt.documents[0].document_hash, Sha256B64::of(&xml));
 
-    ksef.close_online_session(&access, &opened.session)
-        .await
-        .unwrap();
-    let mut session = ksef.session_status(&access, &opened.session).await.unwrap();
-    for _ in 0..POLLS_MAX {
-        if session.is_final() && !session.upo_pages.is_empty() {
-            break;
-        }
-        tokio::time::advance(Duration::from_millis(500)).await;
-        session = ksef.session_status(&access, &opened.session).await.unwrap();
-    }
+    ksef.close_online_session(&access, &opened).await.unwrap();
+    let session = settled_session(ksef, &access, &opened).await;
     assert_eq!(session.code, 200, "{session:?}");
     assert_eq!(session.successful_invoice_count, Some(1));
     let page = &session.upo_pages[0];
     let via_api = ksef
-        .session_upo_page(&access, &opened.session, &page.reference)
+        .session_upo_page(&access, &opened, &page.reference)
         .await
         .unwrap();
     let via_url = ksef.download_presigned(&page.download.url).await.unwrap();
     assert_eq!(via_api.bytes, via_url.bytes);
     let session_upo = Upo::parse(&via_url.bytes).unwrap();
-    assert_eq!(session_upo.session_ref, opened.session.0);
+    assert_eq!(session_upo.session_ref, opened.0);
     assert_eq!(session_upo.documents[0].ksef_number, ksef_number);
 
     let listed = ksef
-        .session_invoices(&access, &opened.session, &PageRequest::first(10))
+        .session_invoices(&access, &opened, &PageRequest::first(10))
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 1);
@@ -233,14 +258,7 @@ async fn send_batch(
     ksef.close_batch_session(&access, &opened.session)
         .await
         .unwrap();
-    let mut status = ksef.session_status(&access, &opened.session).await.unwrap();
-    for _ in 0..POLLS_MAX {
-        if status.is_final() && !status.upo_pages.is_empty() {
-            break;
-        }
-        tokio::time::advance(Duration::from_millis(500)).await;
-        status = ksef.session_status(&access, &opened.session).await.unwrap();
-    }
+    let status = settled_session(ksef, &access, &opened.session).await;
     assert_eq!(status.code, 200, "{status:?}");
     SentBatch {
         session: opened.session,
@@ -306,16 +324,14 @@ async fn set_faults(sim: &Simulator, faults: serde_json::Value) {
 #[tokio::test(start_paused = true)]
 async fn unknown_outcomes_are_resolved_by_asking_not_by_resending() {
     let (sim, auth) = start().await;
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
-    let cipher = SessionCipher::generate(&mut rng);
-    let opened = auth
-        .open_online_session(FormCode::Fa3, &cipher, &mut rng)
-        .await
-        .unwrap();
-    let access = auth.access_token().await.unwrap();
+    let OnlineSession {
+        cipher,
+        session: opened,
+        access,
+    } = open_online(&auth, 3).await;
     let ksef = auth.ksef();
     let listed = |ksef: &HttpKsef| {
-        let (ksef, access, session) = (ksef.clone(), access.clone(), opened.session.clone());
+        let (ksef, access, session) = (ksef.clone(), access.clone(), opened.clone());
         async move {
             ksef.session_invoices(&access, &session, &PageRequest::first(10))
                 .await
@@ -328,7 +344,7 @@ async fn unknown_outcomes_are_resolved_by_asking_not_by_resending() {
     set_faults(&sim, serde_json::json!({"fault5xx": 1.0})).await;
     let first = cipher.encrypt_invoice(&sample_named("FA_3_Przyklad_1.xml"));
     let err = ksef
-        .send_invoice(&access, &opened.session, &first, InvoicingMode::Online)
+        .send_invoice(&access, &opened, &first, InvoicingMode::Online)
         .await
         .unwrap_err();
     assert_eq!(err.class(), ErrorClass::OutcomeUnknown, "{err}");
@@ -341,7 +357,7 @@ async fn unknown_outcomes_are_resolved_by_asking_not_by_resending() {
     // 2. The server accepts the invoice, then the connection drops: asking finds it, no resend needed.
     set_faults(&sim, serde_json::json!({"faultDropResponse": 1.0})).await;
     let err = ksef
-        .send_invoice(&access, &opened.session, &first, InvoicingMode::Online)
+        .send_invoice(&access, &opened, &first, InvoicingMode::Online)
         .await
         .unwrap_err();
     assert_eq!(err.class(), ErrorClass::OutcomeUnknown, "{err}");
@@ -358,20 +374,18 @@ async fn unknown_outcomes_are_resolved_by_asking_not_by_resending() {
 #[tokio::test(start_paused = true)]
 async fn a_sent_invoice_is_found_by_seller_nip_and_number() {
     let (_sim, auth) = start().await;
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(4);
-    let cipher = SessionCipher::generate(&mut rng);
-    let opened = auth
-        .open_online_session(FormCode::Fa3, &cipher, &mut rng)
-        .await
-        .unwrap();
-    let access = auth.access_token().await.unwrap();
+    let OnlineSession {
+        cipher,
+        session: opened,
+        access,
+    } = open_online(&auth, 4).await;
     let ksef = auth.ksef();
     let sent_at = Utc.with_ymd_and_hms(2026, 9, 1, 9, 0, 0).unwrap();
     let xml = sample_named("FA_3_Przyklad_1.xml");
     let reference = ksef
         .send_invoice(
             &access,
-            &opened.session,
+            &opened,
             &cipher.encrypt_invoice(&xml),
             InvoicingMode::Online,
         )
@@ -379,7 +393,7 @@ async fn a_sent_invoice_is_found_by_seller_nip_and_number() {
         .unwrap();
     tokio::time::advance(Duration::from_millis(PROCESSING_MS)).await;
     let status = ksef
-        .invoice_status(&access, &opened.session, &reference)
+        .invoice_status(&access, &opened, &reference)
         .await
         .unwrap();
     assert_eq!(status.status.code, 200, "{:?}", status.status);

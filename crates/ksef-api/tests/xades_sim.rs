@@ -96,43 +96,8 @@ async fn a_certificate_for_another_nip_gets_no_access_to_the_context() {
     assert_eq!(error.remote(), Some(&RemoteCode::Auth(415)), "{error}");
 }
 
-#[tokio::test]
-async fn tampered_requests_are_refused_by_the_simulator_and_by_xmlsec1() {
-    let (_sim, base) = simulator().await;
-    let http = reqwest::Client::new();
-    let (signer, pem) = self_signed(KeyKind::Rsa, &format!("CN=Jan,2.5.4.5=TINPL-{NIP},C=PL"));
-    let post = |xml: String| {
-        let http = http.clone();
-        let base = base.clone();
-        async move {
-            let challenge: serde_json::Value = http
-                .post(format!("{base}/auth/challenge"))
-                .send()
-                .await
-                .expect("challenge")
-                .json()
-                .await
-                .expect("json");
-            let challenge = challenge["challenge"]
-                .as_str()
-                .expect("challenge")
-                .to_string();
-            let xml = xml.replace("CHALLENGE", &challenge);
-            let response = http
-                .post(format!("{base}/auth/xades-signature"))
-                .header("content-type", "application/xml")
-                .body(xml)
-                .send()
-                .await
-                .expect("sent");
-            (
-                response.status().as_u16(),
-                response.text().await.expect("body"),
-            )
-        }
-    };
-    // Sign for a placeholder challenge, then swap in the real one: that alone is tampering, so we
-    // first prove an honestly signed request passes, with the real challenge signed in.
+/// A fresh authentication challenge from the simulator at `base`.
+async fn fetch_challenge(http: &reqwest::Client, base: &str) -> String {
     let challenge: serde_json::Value = http
         .post(format!("{base}/auth/challenge"))
         .send()
@@ -141,22 +106,46 @@ async fn tampered_requests_are_refused_by_the_simulator_and_by_xmlsec1() {
         .json()
         .await
         .expect("json");
-    let context = ContextIdentifier::Nip(Nip::parse(NIP).expect("nip"));
-    let honest = signed_auth_request(
-        challenge["challenge"].as_str().expect("challenge"),
-        &context,
-        &signer,
-        start_time(),
-    )
-    .expect("signs");
+    challenge["challenge"]
+        .as_str()
+        .expect("challenge")
+        .to_string()
+}
+
+/// Posts a signed `AuthTokenRequest` to the simulator at `base`: (HTTP status, body text).
+async fn post_signed(http: &reqwest::Client, base: &str, xml: String) -> (u16, String) {
     let response = http
         .post(format!("{base}/auth/xades-signature"))
         .header("content-type", "application/xml")
-        .body(honest.clone())
+        .body(xml)
         .send()
         .await
         .expect("sent");
-    assert_eq!(response.status().as_u16(), 202);
+    (
+        response.status().as_u16(),
+        response.text().await.expect("body"),
+    )
+}
+
+#[tokio::test]
+async fn tampered_requests_are_refused_by_the_simulator_and_by_xmlsec1() {
+    let (_sim, base) = simulator().await;
+    let http = reqwest::Client::new();
+    let (signer, pem) = self_signed(KeyKind::Rsa, &format!("CN=Jan,2.5.4.5=TINPL-{NIP},C=PL"));
+    let post = |xml: String| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let challenge = fetch_challenge(&http, &base).await;
+            post_signed(&http, &base, xml.replace("CHALLENGE", &challenge)).await
+        }
+    };
+    // Sign for a placeholder challenge, then swap in the real one: that alone is tampering, so we
+    // first prove an honestly signed request passes, with the real challenge signed in.
+    let challenge = fetch_challenge(&http, &base).await;
+    let context = ContextIdentifier::Nip(Nip::parse(NIP).expect("nip"));
+    let honest = signed_auth_request(&challenge, &context, &signer, start_time()).expect("signs");
+    let (status, body) = post_signed(&http, &base, honest.clone()).await;
+    assert_eq!(status, 202, "{body}");
     xmlsec1_verify(&honest, &pem).expect("xmlsec1 accepts the honest request");
 
     let placeholder =

@@ -20,9 +20,9 @@ fn invoice() -> ksef_api::crypto::EncryptedInvoice {
     SessionCipher::from_parts([7; 32], [9; 16]).encrypt_invoice(b"<Faktura/>")
 }
 
-async fn send_with(reply: Reply) -> (KsefError, TestServer) {
-    let server = TestServer::start(vec![reply]).await;
-    let err = client(&server.base())
+/// Sends `invoice()` to `base`, expecting a failure; the error must not carry the token.
+async fn failed_send(base: &str) -> KsefError {
+    let err = client(base)
         .send_invoice(
             &Secret::new(TOKEN),
             &session(),
@@ -32,7 +32,12 @@ async fn send_with(reply: Reply) -> (KsefError, TestServer) {
         .await
         .unwrap_err();
     assert!(!err.to_string().contains(TOKEN), "token leaked into {err}");
-    (err, server)
+    err
+}
+
+async fn send_with(reply: Reply) -> (KsefError, TestServer) {
+    let server = TestServer::start(vec![reply]).await;
+    (failed_send(&server.base()).await, server)
 }
 
 async fn status_with(reply: Reply) -> KsefError {
@@ -224,15 +229,7 @@ async fn connection_refused_is_transient_even_for_send() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let err = client(&base)
-        .send_invoice(
-            &Secret::new(TOKEN),
-            &session(),
-            &invoice(),
-            InvoicingMode::Online,
-        )
-        .await
-        .unwrap_err();
+    let err = failed_send(&base).await;
     assert_eq!(
         err.class(),
         ErrorClass::Transient,
