@@ -19,7 +19,7 @@ use super::lookup::Sighting;
 use super::{sessions, work, CrashPoint, Hooks, Runner, RunnerError, Tick};
 use crate::clock::Clock;
 use crate::outcome::{self, Context};
-use crate::state::{Actor, Applied, Change, SubmissionState};
+use crate::state::{Actor, Change, SubmissionState};
 use crate::store::{Claimed, InvoiceId};
 
 /// What asking for a session's invoice list gave.
@@ -248,16 +248,13 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     .because(DUPLICATE_FOREIGN_CODE, Some(&detail))
             },
         };
-        let applied = self.store.apply_fenced(claim, &change, now_ms)?;
-        if change.to == SubmissionState::Conflict && applied != Applied::Stale {
-            // The conflict list is where a person decides: same number, different invoice.
-            self.store.raise_alert(
-                CONFLICT_ALERT,
-                Some(claim.id),
-                DUPLICATE_FOREIGN_CODE,
-                &detail,
-                now_ms,
-            )?;
+        if change.to == SubmissionState::Conflict {
+            // The conflict list is where a person decides: same number, different invoice. The
+            // alert lands with the state change or not at all.
+            self.store
+                .apply_fenced_raising(claim, &change, CONFLICT_ALERT, now_ms)?;
+        } else {
+            self.store.apply_fenced(claim, &change, now_ms)?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
+use super::records::{raise_alert_in, NewAlert};
 use super::{CompanyId, Fence, InvoiceId, Store, StoreError};
 use crate::state::{self, Applied, Change, Guard, Lease, RowFacts, SubmissionState};
 use crate::validation::{Finding, InvoiceSummary};
@@ -385,6 +386,38 @@ impl Store {
             None,
             now_ms,
         )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// [`apply_fenced`](Self::apply_fenced) and, if the change landed, an alert of `kind` about
+    /// the invoice, carrying the change's code and detail, in the same transaction: a crash
+    /// cannot leave the state changed and the person never told.
+    pub fn apply_fenced_raising(
+        &mut self,
+        claim: Claimed,
+        change: &Change<'_>,
+        kind: &str,
+        now_ms: i64,
+    ) -> Result<Applied, StoreError> {
+        let tx = self.conn_mut().transaction()?;
+        let applied = state::apply(
+            &tx,
+            claim.id,
+            Guard::Fence(claim.fence),
+            change,
+            None,
+            now_ms,
+        )?;
+        if applied != Applied::Stale {
+            let alert = NewAlert {
+                kind,
+                invoice: Some(claim.id),
+                code: change.code.unwrap_or(kind),
+                message: change.detail.unwrap_or_default(),
+            };
+            raise_alert_in(&tx, &alert, now_ms)?;
+        }
         tx.commit()?;
         Ok(applied)
     }

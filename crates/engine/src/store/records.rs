@@ -1,6 +1,6 @@
 //! Records around the state machine: official receipts (UPOs) and alerts for people.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use super::{InvoiceId, Store, StoreError};
@@ -39,6 +39,46 @@ pub struct Alert {
     pub raised_at: i64,
     /// When resolved (`None` while open).
     pub resolved_at: Option<i64>,
+}
+
+/// An alert to raise.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NewAlert<'a> {
+    /// Alert family, e.g. `conflict`.
+    pub kind: &'a str,
+    /// The invoice it concerns, if any.
+    pub invoice: Option<InvoiceId>,
+    /// Stable code.
+    pub code: &'a str,
+    /// Text for people; never contains credentials.
+    pub message: &'a str,
+}
+
+/// Raises `alert` inside the caller's transaction, unless the same one (kind, invoice, code) is
+/// already open.
+pub(super) fn raise_alert_in(
+    conn: &Connection,
+    alert: &NewAlert<'_>,
+    now_ms: i64,
+) -> Result<AlertId, StoreError> {
+    let invoice = alert.invoice.map(|i| i.0);
+    let open: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM alerts WHERE kind = ?1 AND invoice_id IS ?2 AND code = ?3
+               AND resolved_at IS NULL",
+            params![alert.kind, invoice, alert.code],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = open {
+        return Ok(AlertId(id));
+    }
+    conn.execute(
+        "INSERT INTO alerts (kind, invoice_id, code, message, raised_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![alert.kind, invoice, alert.code, alert.message, now_ms],
+    )?;
+    Ok(AlertId(conn.last_insert_rowid()))
 }
 
 impl Store {
@@ -112,27 +152,18 @@ impl Store {
         now_ms: i64,
     ) -> Result<AlertId, StoreError> {
         let tx = self.conn_mut().transaction()?;
-        let open: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM alerts WHERE kind = ?1 AND invoice_id IS ?2 AND code = ?3
-                   AND resolved_at IS NULL",
-                params![kind, invoice.map(|i| i.0), code],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let id = match open {
-            Some(id) => id,
-            None => {
-                tx.execute(
-                    "INSERT INTO alerts (kind, invoice_id, code, message, raised_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![kind, invoice.map(|i| i.0), code, message, now_ms],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
+        let id = raise_alert_in(
+            &tx,
+            &NewAlert {
+                kind,
+                invoice,
+                code,
+                message,
+            },
+            now_ms,
+        )?;
         tx.commit()?;
-        Ok(AlertId(id))
+        Ok(id)
     }
 
     /// Resolves an alert; resolving twice keeps the first time.

@@ -292,6 +292,54 @@ fn stale_claimer_write_is_a_no_op() {
 }
 
 #[test]
+fn a_change_with_its_alert_lands_whole_or_not_at_all() {
+    let (_dir, mut store, company) = temp_store();
+    let id = add(&mut store, company, "FV/1", 0);
+    let claim = store
+        .claim_ready(company, 1, 1, LEASE_MS, "w")
+        .unwrap()
+        .claimed[0];
+    store.apply_fenced(claim, &sent("EE-1"), 2).unwrap();
+    let detail = "duplicate of KSeF number 1 in session 2";
+    let conflict = Change::to(SubmissionState::Conflict, Actor::Ksef)
+        .because(crate::state::DUPLICATE_FOREIGN_CODE, Some(detail));
+
+    // A stale writer changes nothing and tells nobody.
+    let stale = Claimed {
+        fence: Fence(claim.fence.0 + 1),
+        ..claim
+    };
+    let events_before = event_count(&store);
+    let out = store
+        .apply_fenced_raising(stale, &conflict, "conflict", 3)
+        .unwrap();
+    assert_eq!(out, Applied::Stale);
+    assert_eq!(store.invoice(id).unwrap().state, SubmissionState::Sent);
+    assert_eq!(event_count(&store), events_before);
+    assert!(store.open_alerts().unwrap().is_empty());
+
+    // The current claim writes the state, its event and the alert about this invoice.
+    let out = store
+        .apply_fenced_raising(claim, &conflict, "conflict", 4)
+        .unwrap();
+    assert_eq!(
+        out,
+        Applied::Done {
+            from: SubmissionState::Sent
+        }
+    );
+    assert_eq!(store.invoice(id).unwrap().state, SubmissionState::Conflict);
+    assert_eq!(event_count(&store), events_before + 1);
+    let alerts = store.open_alerts().unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].kind, "conflict");
+    assert_eq!(alerts[0].invoice, Some(id));
+    assert_eq!(alerts[0].code, crate::state::DUPLICATE_FOREIGN_CODE);
+    assert_eq!(alerts[0].message, detail);
+    assert_eq!(alerts[0].raised_at, 4);
+}
+
+#[test]
 fn illegal_transition_is_refused_and_writes_nothing() {
     let (_dir, mut store, company) = temp_store();
     let id = add(&mut store, company, "FV/1", 0);
