@@ -69,14 +69,13 @@ impl<K: Ksef, C: Clock> AuthState<K, C> {
         ksef_token: Secret,
         policy: AuthPolicy,
     ) -> Self {
-        Self {
+        Self::holding(
             ksef,
             clock,
             context,
-            credential: Credential::KsefToken(ksef_token),
+            Credential::KsefToken(ksef_token),
             policy,
-            cached: Mutex::new(Cached::default()),
-        }
+        )
     }
 
     /// A holder that authenticates lazily with a XAdES signature by `signer` instead of a KSeF token.
@@ -87,11 +86,28 @@ impl<K: Ksef, C: Clock> AuthState<K, C> {
         signer: Arc<Signer>,
         policy: AuthPolicy,
     ) -> Self {
+        Self::holding(
+            ksef,
+            clock,
+            context,
+            Credential::Certificate(signer),
+            policy,
+        )
+    }
+
+    /// Either constructor's holder: nothing cached yet, so the first use authenticates.
+    fn holding(
+        ksef: K,
+        clock: C,
+        context: ContextIdentifier,
+        credential: Credential,
+        policy: AuthPolicy,
+    ) -> Self {
         Self {
             ksef,
             clock,
             context,
-            credential: Credential::Certificate(signer),
+            credential,
             policy,
             cached: Mutex::new(Cached::default()),
         }
