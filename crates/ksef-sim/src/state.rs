@@ -69,6 +69,28 @@ pub struct AuthOp {
     pub xades: bool,
 }
 
+impl AuthOp {
+    /// An operation started at `started`: not redeemed yet, never refreshed.
+    pub(crate) fn begun(
+        started: DateTime<Utc>,
+        context_nip: String,
+        result: AuthResult,
+        token_reference: String,
+        xades: bool,
+    ) -> Self {
+        Self {
+            started,
+            context_nip,
+            result,
+            redeemed: false,
+            token_reference,
+            last_refresh: None,
+            refresh_valid_until: None,
+            xades,
+        }
+    }
+}
+
 /// What a bearer token grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenKind {

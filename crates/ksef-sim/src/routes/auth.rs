@@ -107,16 +107,7 @@ pub async fn ksef_token(
         Ok(start_operation(
             state,
             now,
-            AuthOp {
-                started: now,
-                context_nip,
-                result,
-                redeemed: false,
-                token_reference,
-                last_refresh: None,
-                refresh_valid_until: None,
-                xades: false,
-            },
+            AuthOp::begun(now, context_nip, result, token_reference, false),
         ))
     })
 }
@@ -153,16 +144,7 @@ pub async fn xades_signature(
         Ok(start_operation(
             state,
             now,
-            AuthOp {
-                started: now,
-                context_nip,
-                result,
-                redeemed: false,
-                token_reference: String::new(),
-                last_refresh: None,
-                refresh_valid_until: None,
-                xades: true,
-            },
+            AuthOp::begun(now, context_nip, result, String::new(), true),
         ))
     })
 }

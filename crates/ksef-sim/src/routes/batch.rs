@@ -10,7 +10,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::online::{
-    check_form_code, json_body, new_session, own_session, unwrap_key, EncryptionInfo,
+    callers_session, check_form_code, json_body, new_session, unwrap_key, EncryptionInfo,
 };
 use crate::archive::Compression;
 use crate::error::ApiError;
@@ -189,8 +189,7 @@ pub async fn close(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     sim.with_state(|state, now| {
-        let token = authorize(state, &headers, now, TokenKind::Access)?;
-        let session = own_session(state, &reference, &token.context_nip)?;
+        let session = callers_session(state, &headers, now, &reference)?;
         let SessionKind::Batch(batch) = &session.kind else {
             return Err(ApiError::bad(21180, "To nie jest sesja wsadowa."));
         };

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::status::{find_invoice_upo, find_session_upo, xml_response};
 use crate::error::ApiError;
 use crate::server::{url_signature, Simulator};
-use crate::state::{Phase, SessionKind};
+use crate::state::{Phase, SessionKind, SimState};
 
 /// Signature query parameters.
 #[derive(Deserialize)]
@@ -92,11 +92,8 @@ pub async fn invoice_upo(
     uri: OriginalUri,
     signed: Result<Query<Signed>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(signed) = signed.map_err(|_| forbidden("Brak podpisu adresu."))?;
-    sim.with_state(|state, _| {
-        let secret = state.url_secret.clone();
-        check(&sim, &uri, &signed, &secret)?;
-        find_invoice_upo(state, &reference, |inv| inv.reference == invoice_ref).map(xml_response)
+    signed_upo(&sim, &uri, signed, |state| {
+        find_invoice_upo(state, &reference, |inv| inv.reference == invoice_ref)
     })
 }
 
@@ -107,10 +104,22 @@ pub async fn session_upo(
     uri: OriginalUri,
     signed: Result<Query<Signed>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    signed_upo(&sim, &uri, signed, |state| {
+        find_session_upo(state, &reference, &page_ref)
+    })
+}
+
+/// Serves the UPO that `find` picks, once the URL's signature and expiry check out.
+fn signed_upo(
+    sim: &Simulator,
+    uri: &OriginalUri,
+    signed: Result<Query<Signed>, QueryRejection>,
+    find: impl FnOnce(&SimState) -> Result<String, ApiError>,
+) -> Result<Response, ApiError> {
     let Query(signed) = signed.map_err(|_| forbidden("Brak podpisu adresu."))?;
     sim.with_state(|state, _| {
         let secret = state.url_secret.clone();
-        check(&sim, &uri, &signed, &secret)?;
-        find_session_upo(state, &reference, &page_ref).map(xml_response)
+        check(sim, uri, &signed, &secret)?;
+        find(state).map(xml_response)
     })
 }

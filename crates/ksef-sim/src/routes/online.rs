@@ -196,7 +196,7 @@ pub struct SendInvoiceRequest {
 }
 
 /// The caller's session, or 21173 when unknown or of another context.
-pub(super) fn own_session<'s>(
+fn own_session<'s>(
     state: &'s mut SimState,
     reference: &str,
     context_nip: &str,
@@ -206,6 +206,17 @@ pub(super) fn own_session<'s>(
         .get_mut(reference)
         .filter(|s| s.context_nip == context_nip)
         .ok_or_else(|| ApiError::bad(21173, format!("Sesja {reference} nie istnieje.")))
+}
+
+/// The caller's own session `reference`, once the bearer is a valid access token.
+pub(super) fn callers_session<'s>(
+    state: &'s mut SimState,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+    reference: &str,
+) -> Result<&'s mut Session, ApiError> {
+    let token = authorize(state, headers, now, TokenKind::Access)?;
+    own_session(state, reference, &token.context_nip)
 }
 
 /// `POST /sessions/online/{referenceNumber}/invoices`.
@@ -297,8 +308,7 @@ pub async fn close(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     sim.with_state(|state, now| {
-        let token = authorize(state, &headers, now, TokenKind::Access)?;
-        let session = own_session(state, &reference, &token.context_nip)?;
+        let session = callers_session(state, &headers, now, &reference)?;
         if session.phase != Phase::Open || !session.is_online() {
             return Err(ApiError::bad(21180, "Sesja nie jest otwarta."));
         }
