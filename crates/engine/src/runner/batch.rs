@@ -11,8 +11,7 @@ use ksef_api::crypto::SessionCipher;
 use ksef_api::status::InvoicingMode;
 use ksef_api::upo::Upo;
 use ksef_api::{
-    FormCode, HashCheck, InvoiceStatus, Ksef, KsefError, LimitGroup, ReferenceNumber, SessionRef,
-    Sha256B64,
+    FormCode, HashCheck, Ksef, KsefError, LimitGroup, ReferenceNumber, SessionRef, Sha256B64,
 };
 
 use super::call::Request;
@@ -21,7 +20,7 @@ use crate::backoff::{BreakerState, RetryDecision};
 use crate::clock::Clock;
 use crate::outcome;
 use crate::state::{Actor, Change, SubmissionState};
-use crate::store::{Claimed, InvoiceId};
+use crate::store::Claimed;
 
 /// Code of an invoice KSeF does not list in the processed batch it was packed into.
 pub const BATCH_MISSING_CODE: &str = "engine.batch_missing";
@@ -190,8 +189,7 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             };
             let by_hash: HashMap<&Sha256B64, _> =
                 listed.values().map(|s| (&s.invoice_hash, s)).collect();
-            let mut sent = Vec::new();
-            for claim in sessions::sending_in(&self.store, &reference)? {
+            for claim in sessions::in_session(&self.store, &reference, SubmissionState::Sending)? {
                 let hash = Sha256B64::of(&self.store.original_bytes(claim.id)?);
                 let now_ms = self.clock.now_ms();
                 match by_hash.get(&hash) {
@@ -204,7 +202,6 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                             ..Change::to(SubmissionState::Sent, Actor::Ksef)
                         };
                         self.store.apply_fenced(claim, &change, now_ms)?;
-                        sent.push(claim.id);
                     }
                     None => {
                         let change = Change {
@@ -218,9 +215,12 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
                     }
                 }
             }
-            // Verdicts for every invoice just marked sent, from the same listing: no more list
-            // calls, and each has its verdict before the UPO pages are matched below.
-            self.judge_listed(&sent, &listed, tick).await?;
+            // Verdicts for every invoice of the batch still `sent` (just marked, or left so by a
+            // crash while judging), from the same listing: no more list calls, no per-invoice
+            // status polls, and each has its verdict before the UPO pages are matched below.
+            for claim in sessions::in_session(&self.store, &reference, SubmissionState::Sent)? {
+                self.judge(claim, &listed, tick).await?;
+            }
             // Pre-signed pages (no token, no limit group). Pages that fail to download leave
             // their invoices to the per-invoice UPO fetcher.
             for page in &status.upo_pages {
@@ -240,26 +240,6 @@ impl<K: Ksef, C: Clock + Clone + 'static, H: Hooks> Runner<K, C, H> {
             }
             sessions::set_state(&self.store, &reference, "closed", self.clock.now_ms())?;
             self.batch_polls.remove(&reference);
-        }
-        Ok(())
-    }
-
-    /// Judges the invoices in `ids` still `sent` against `listed`, under their current fence.
-    async fn judge_listed(
-        &mut self,
-        ids: &[InvoiceId],
-        listed: &HashMap<String, InvoiceStatus>,
-        tick: &mut Tick,
-    ) -> Result<(), RunnerError> {
-        for &id in ids {
-            let row = self.store.invoice(id)?;
-            if row.state == SubmissionState::Sent {
-                let claim = Claimed {
-                    id,
-                    fence: row.fence,
-                };
-                self.judge(claim, listed, tick).await?;
-            }
         }
         Ok(())
     }

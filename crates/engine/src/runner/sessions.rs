@@ -4,6 +4,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
+use crate::state::SubmissionState;
 use crate::store::{CompanyId, InvoiceId, Store, StoreError};
 
 /// Attempt kind recorded before a send request leaves.
@@ -128,18 +129,20 @@ pub fn processing_batches(store: &Store, company: CompanyId) -> Result<Vec<Strin
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Invoices still `sending` that were about to go out in session `reference`, with their fence.
-pub fn sending_in(
+/// Invoices now in `state` that went out (or were about to) in session `reference`, with their
+/// fence: found through their send intents, so an invoice not yet told its session is found too.
+pub fn in_session(
     store: &Store,
     reference: &str,
+    state: SubmissionState,
 ) -> Result<Vec<crate::store::Claimed>, StoreError> {
     let mut stmt = store.conn().prepare(
         "SELECT DISTINCT i.id, i.fence FROM invoices i
          JOIN attempts a ON a.invoice_id = i.id AND a.kind = ?1
          JOIN ksef_sessions s ON s.id = a.session_id
-         WHERE s.ref = ?2 AND i.state = 'sending' ORDER BY i.id",
+         WHERE s.ref = ?2 AND i.state = ?3 ORDER BY i.id",
     )?;
-    let rows = stmt.query_map(params![SEND_INTENT_KIND, reference], |r| {
+    let rows = stmt.query_map(params![SEND_INTENT_KIND, reference, state.as_str()], |r| {
         Ok(crate::store::Claimed {
             id: InvoiceId(r.get(0)?),
             fence: crate::store::Fence(r.get(1)?),

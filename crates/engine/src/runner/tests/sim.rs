@@ -575,6 +575,58 @@ async fn crash_after_batch_upload_converges_without_double_acceptance() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_crash_while_judging_a_batch_leaves_nothing_to_per_invoice_polling() {
+    let env = start_sim().await;
+    let (dir, mut store, company) = temp_store();
+    let files = numbered_copies(6);
+    let ids: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
+        .collect();
+    // The crash comes at the first verdict: every invoice of the batch is `sent`, none judged.
+    let mut first =
+        runner(&env, store, company).with_hooks(CrashOnce::at(CrashPoint::AfterStatusBeforeRecord));
+    assert!(matches!(
+        drive(&mut first).await,
+        Err(RunnerError::Crash(InjectedCrash(
+            CrashPoint::AfterStatusBeforeRecord
+        )))
+    ));
+    drop(first);
+    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let sent = ids
+        .iter()
+        .filter(|id| store.invoice(**id).unwrap().state == SubmissionState::Sent)
+        .count();
+    assert_eq!(sent, files.len(), "the crash left the batch unjudged");
+    let asked = |group: &str| {
+        let stats = env.sim.stats();
+        stats.requests.get(group).copied().unwrap_or(0)
+    };
+    let (status_before, lists_before) = (asked("invoiceStatus"), asked("sessionInvoiceList"));
+
+    let mut second = runner(&env, store, company);
+    drive(&mut second).await.unwrap();
+    for (id, bytes) in ids.iter().zip(&files) {
+        assert_accepted_with_upo(second.store(), *id, bytes, &env.sim);
+        // The receipt is the session page, which confirms the whole batch.
+        let upo = second.store().upo(*id).unwrap().unwrap();
+        let parsed = ksef_api::upo::Upo::parse(&upo.xml).unwrap();
+        assert_eq!(parsed.documents.len(), files.len(), "invoice {id:?}");
+    }
+    assert_no_double_acceptance(&env.sim);
+    // Judged from one session listing after the restart: no per-invoice status requests.
+    assert_eq!(
+        asked("invoiceStatus"),
+        status_before,
+        "{:?}",
+        env.sim.stats()
+    );
+    assert!(asked("sessionInvoiceList") > lists_before);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_429_is_honoured_and_everything_still_converges() {
     // KSeF is stricter than the limiter's table: one send per second.
     let env = start_sim_with(|c| {
