@@ -267,37 +267,39 @@ pub async fn redeem(
         let refresh_until = now + Duration::days(REFRESH_TOKEN_VALIDITY_DAYS);
         op.refresh_valid_until = Some(refresh_until);
         let access_until = now + access_ttl;
-        let access = jwt_shaped(
-            &mut state.rng,
-            "ContextToken",
-            &token.context_nip,
-            access_until,
-        );
-        let refresh = jwt_shaped(
-            &mut state.rng,
-            "RefreshToken",
-            &token.context_nip,
-            refresh_until,
-        );
-        for (text, kind, until) in [
-            (&access, TokenKind::Access, access_until),
-            (&refresh, TokenKind::Refresh, refresh_until),
-        ] {
-            state.tokens.insert(
-                text.clone(),
-                IssuedToken {
-                    kind,
-                    auth_ref: token.auth_ref.clone(),
-                    context_nip: token.context_nip.clone(),
-                    valid_until: until,
-                },
-            );
-        }
+        let access = issue_sibling(state, &token, TokenKind::Access, access_until);
+        let refresh = issue_sibling(state, &token, TokenKind::Refresh, refresh_until);
         Ok(Json(json!({
             "accessToken": {"token": access, "validUntil": rfc3339(access_until)},
             "refreshToken": {"token": refresh, "validUntil": rfc3339(refresh_until)},
         })))
     })
+}
+
+/// Issues a token of `kind` for the same authentication and context as `token`, valid until `until`;
+/// returns the token text.
+fn issue_sibling(
+    state: &mut SimState,
+    token: &IssuedToken,
+    kind: TokenKind,
+    until: DateTime<Utc>,
+) -> String {
+    let token_type = match kind {
+        TokenKind::Authentication => "OperationToken",
+        TokenKind::Access => "ContextToken",
+        TokenKind::Refresh => "RefreshToken",
+    };
+    let text = jwt_shaped(&mut state.rng, token_type, &token.context_nip, until);
+    state.tokens.insert(
+        text.clone(),
+        IssuedToken {
+            kind,
+            auth_ref: token.auth_ref.clone(),
+            context_nip: token.context_nip.clone(),
+            valid_until: until,
+        },
+    );
+    text
 }
 
 /// `POST /auth/token/refresh`.
@@ -310,21 +312,7 @@ pub async fn refresh(
     sim.with_state(|state, now| {
         let token = authorize(state, &headers, now, TokenKind::Refresh)?;
         let access_until = now + access_ttl;
-        let access = jwt_shaped(
-            &mut state.rng,
-            "ContextToken",
-            &token.context_nip,
-            access_until,
-        );
-        state.tokens.insert(
-            access.clone(),
-            IssuedToken {
-                kind: TokenKind::Access,
-                auth_ref: token.auth_ref.clone(),
-                context_nip: token.context_nip.clone(),
-                valid_until: access_until,
-            },
-        );
+        let access = issue_sibling(state, &token, TokenKind::Access, access_until);
         if let Some(op) = state.auth_ops.get_mut(&token.auth_ref) {
             op.last_refresh = Some(now);
         }
