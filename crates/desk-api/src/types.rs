@@ -87,7 +87,13 @@ pub struct InvoiceQuery {
     pub ids: Option<Vec<i64>>,
     /// Sort order.
     pub sort: InvoiceSort,
-    /// Rows to skip.
+    /// Start right after the row with this key (one of `invoice_anchors`' answers for this same
+    /// query); `offset` then counts from there. A far page is then a seek, not a walk over every
+    /// row before it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub after: Option<ListKey>,
+    /// Rows to skip (after `after` when it is set).
     pub offset: u32,
     /// Rows to return.
     pub limit: u32,
@@ -97,6 +103,29 @@ pub struct InvoiceQuery {
     #[serde(default)]
     #[ts(as = "Option<bool>", optional)]
     pub skip_total: bool,
+}
+
+/// Where one row stands in a sorted invoice list: its sort column's value, then its id. The UI
+/// treats it as opaque: it sends back what `invoice_anchors` answered, for the same query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ListKey {
+    /// The sort column's value in that row: a number for amounts and times, text for the
+    /// other columns, null when the row has none.
+    #[ts(type = "number | string | null")]
+    pub value: Option<ListKeyValue>,
+    /// The row's id (the tie-breaker).
+    #[ts(type = "number")]
+    pub id: i64,
+}
+
+/// A non-empty sort value on the wire: a JSON number or string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ListKeyValue {
+    /// Gross amount (grosze) or time of the last change (Unix ms).
+    Int(i64),
+    /// Any text column.
+    Text(String),
 }
 
 /// One line of the invoice list.

@@ -34,6 +34,7 @@ fn query() -> InvoiceQuery {
             column: SortColumn::InvoiceNumber,
             dir: SortDir::Asc,
         },
+        after: None,
         offset: 0,
         limit: 100,
         skip_total: false,
@@ -336,6 +337,104 @@ fn a_page_can_skip_the_total_and_still_has_the_same_rows() {
         })
         .expect("list");
     assert_eq!(empty_selection.total, None);
+}
+
+#[test]
+fn a_page_after_an_anchor_is_the_page_at_the_same_absolute_offset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = open(dir.path());
+    f.api.generate_demo_invoices(45).expect("generate");
+    let every = 10_u32;
+    let columns = [
+        SortColumn::InvoiceNumber,
+        SortColumn::Counterparty,
+        SortColumn::IssueDate,
+        SortColumn::Gross,
+        SortColumn::State,
+        SortColumn::KsefNumber,
+        SortColumn::LastEventAt,
+    ];
+    let mut null_anchor_seen = false;
+    for column in columns {
+        for dir in [SortDir::Asc, SortDir::Desc] {
+            let q = InvoiceQuery {
+                sort: InvoiceSort { column, dir },
+                limit: 7,
+                skip_total: true,
+                ..query()
+            };
+            let anchors = f.api.invoice_anchors(q.clone(), every).expect("anchors");
+            assert_eq!(
+                anchors.len(),
+                4,
+                "{column:?} {dir:?}: one per full block of 10"
+            );
+            null_anchor_seen |= anchors.iter().any(|a| a.value.is_none());
+            for (block, anchor) in anchors.into_iter().enumerate() {
+                // The key crosses the wire as JSON, as the webview sends it back.
+                let json = serde_json::to_value(&anchor).expect("to json");
+                let anchor: ListKey = serde_json::from_value(json).expect("from json");
+                for offset in [0, 3, 9] {
+                    let absolute = (u32::try_from(block).expect("small") + 1) * every + offset;
+                    let by_offset = f
+                        .api
+                        .list_invoices(InvoiceQuery {
+                            offset: absolute,
+                            ..q.clone()
+                        })
+                        .expect("by offset");
+                    let by_key = f
+                        .api
+                        .list_invoices(InvoiceQuery {
+                            after: Some(anchor.clone()),
+                            offset,
+                            ..q.clone()
+                        })
+                        .expect("by key");
+                    assert_eq!(
+                        by_key.rows, by_offset.rows,
+                        "{column:?} {dir:?} row {absolute}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        null_anchor_seen,
+        "some anchor lies among rows without a KSeF number"
+    );
+}
+
+#[test]
+fn a_key_of_the_wrong_kind_or_anchors_zero_rows_apart_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = open(dir.path());
+    f.api.generate_demo_invoices(3).expect("generate");
+    let wrong = |column, value| {
+        f.api
+            .list_invoices(InvoiceQuery {
+                sort: InvoiceSort {
+                    column,
+                    dir: SortDir::Asc,
+                },
+                after: Some(ListKey { value, id: 1 }),
+                ..query()
+            })
+            .expect_err("refused")
+            .code
+    };
+    assert_eq!(
+        wrong(SortColumn::InvoiceNumber, Some(ListKeyValue::Int(4))),
+        codes::INVALID_INPUT
+    );
+    assert_eq!(
+        wrong(SortColumn::Gross, Some(ListKeyValue::Text("4".into()))),
+        codes::INVALID_INPUT
+    );
+    // Every row has a state and a last change: an empty key cannot come from an anchor.
+    assert_eq!(wrong(SortColumn::LastEventAt, None), codes::INVALID_INPUT);
+    let zero = f.api.invoice_anchors(query(), 0).expect_err("refused");
+    assert_eq!(zero.code, codes::INVALID_INPUT);
 }
 
 #[test]

@@ -76,6 +76,7 @@ fn exported_xlsx_holds_each_chosen_invoice_as_typed_cells() {
                 column: SortColumn::InvoiceNumber,
                 dir: SortDir::Asc,
             },
+            after: None,
             offset: 0,
             limit: 100,
             skip_total: false,

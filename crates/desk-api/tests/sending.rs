@@ -134,6 +134,7 @@ fn sandbox_demo_invoices_are_accepted_with_a_verified_upo_and_the_ui_is_told() {
                 column: SortColumn::InvoiceNumber,
                 dir: SortDir::Asc,
             },
+            after: None,
             offset: 0,
             limit: 100,
             skip_total: false,

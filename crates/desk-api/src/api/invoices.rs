@@ -1,7 +1,12 @@
 //! The invoice list and detail, read from the outbox store (filtering, sorting and paging in
 //! SQL), the stored UPOs and the alerts.
 
-use engine::store::{InvoiceFilter, InvoiceId, InvoiceSort as EngineSort, SortDirection};
+use std::num::NonZeroU32;
+
+use engine::store::{
+    CompanyId, InvoiceFilter, InvoiceId, InvoiceSort as EngineSort, KeyValue, SortDirection,
+    SortKey,
+};
 use sha2::{Digest, Sha256};
 
 use super::{lock, DeskApi};
@@ -12,7 +17,7 @@ use crate::error::{DeskError, DeskResult};
 use crate::events::DeskEvent;
 use crate::types::{
     Alert, InvoiceDetail, InvoicePage, InvoiceQuery, InvoiceRow, InvoiceState, InvoicesChanged,
-    Rejection, SortColumn, SortDir, UpoStatus,
+    ListKey, ListKeyValue, Rejection, SortColumn, SortDir, UpoStatus,
 };
 
 fn invoice_not_found(id: i64) -> DeskError {
@@ -34,28 +39,10 @@ impl DeskApi {
                 total: (!q.skip_total).then_some(0),
             });
         }
-        let (sort, direction) = sort_in(q.sort.column, q.sort.dir);
-        let blank = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
-        let filter = InvoiceFilter {
-            company,
-            states: q.states.iter().copied().map(state_in).collect(),
-            issued_from: blank(q.date_from),
-            issued_to: blank(q.date_to),
-            counterparty: blank(q.counterparty),
-            number_contains: blank(q.number),
-            ids: q
-                .ids
-                .unwrap_or_default()
-                .into_iter()
-                .map(InvoiceId)
-                .collect(),
-            sort,
-            direction,
-            offset: q.offset,
-            limit: q.limit,
-        };
+        let skip_total = q.skip_total;
+        let filter = filter_in(company, q)?;
         let store = lock(&self.store)?;
-        let total = if q.skip_total {
+        let total = if skip_total {
             None
         } else {
             Some(store.count_invoices(&filter)?)
@@ -70,6 +57,22 @@ impl DeskApi {
                 .collect(),
             total,
         })
+    }
+
+    /// `invoice_anchors`: the keys of rows `every - 1`, `2 * every - 1`, … of the list `q`
+    /// selects (its paging is ignored), so the page at row `r >= every` can be asked for as
+    /// `after = anchors[r / every - 1]`, `offset = r % every`: a seek instead of a walk over `r`
+    /// rows. Asked once per query, after its first page, never with it.
+    pub fn invoice_anchors(&self, q: InvoiceQuery, every: u32) -> DeskResult<Vec<ListKey>> {
+        let every = NonZeroU32::new(every)
+            .ok_or_else(|| DeskError::invalid("anchors must be at least one row apart"))?;
+        let company = self.active()?.id;
+        if q.ids.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        let filter = filter_in(company, q)?;
+        let anchors = lock(&self.store)?.list_anchors(&filter, every)?;
+        Ok(anchors.into_iter().map(key_out).collect())
     }
 
     /// `invoice_detail`: the stored row, its findings and history, and the summary re-read from
@@ -205,6 +208,64 @@ impl DeskApi {
         }
         store.resolve_alert(engine::store::AlertId(id), self.clock.now_ms())?;
         Ok(())
+    }
+}
+
+/// The UI's query → the store's filter (blank texts are no criterion).
+fn filter_in(company: CompanyId, q: InvoiceQuery) -> DeskResult<InvoiceFilter> {
+    let (sort, direction) = sort_in(q.sort.column, q.sort.dir);
+    let blank = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
+    Ok(InvoiceFilter {
+        company,
+        states: q.states.iter().copied().map(state_in).collect(),
+        issued_from: blank(q.date_from),
+        issued_to: blank(q.date_to),
+        counterparty: blank(q.counterparty),
+        number_contains: blank(q.number),
+        ids: q
+            .ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(InvoiceId)
+            .collect(),
+        sort,
+        direction,
+        after: q.after.map(|k| key_in(q.sort.column, k)).transpose()?,
+        offset: q.offset,
+        limit: q.limit,
+    })
+}
+
+/// A wire key → the store's, checked against the sort column: a key of another kind would
+/// compare by SQLite's type order and silently give a wrong page.
+fn key_in(column: SortColumn, key: ListKey) -> DeskResult<SortKey> {
+    let numeric = matches!(column, SortColumn::Gross | SortColumn::LastEventAt);
+    let never_empty = matches!(column, SortColumn::State | SortColumn::LastEventAt);
+    let value = match key.value {
+        None if !never_empty => KeyValue::Null,
+        Some(ListKeyValue::Int(v)) if numeric => KeyValue::Int(v),
+        Some(ListKeyValue::Text(v)) if !numeric => KeyValue::Text(v),
+        _ => {
+            return Err(DeskError::invalid(
+                "the list key does not fit the sort column (ask for anchors again)",
+            ))
+        }
+    };
+    Ok(SortKey {
+        value,
+        id: InvoiceId(key.id),
+    })
+}
+
+/// The store's key → the wire's.
+fn key_out(key: SortKey) -> ListKey {
+    ListKey {
+        value: match key.value {
+            KeyValue::Null => None,
+            KeyValue::Int(v) => Some(ListKeyValue::Int(v)),
+            KeyValue::Text(v) => Some(ListKeyValue::Text(v)),
+        },
+        id: key.id.0,
     }
 }
 

@@ -15,6 +15,7 @@
 mod app;
 mod error;
 mod invoices;
+mod keyset;
 mod migrate;
 mod queries;
 mod records;
@@ -31,6 +32,7 @@ pub use invoices::{
     AttemptRecord, ClaimOutcome, Claimed, Company, InvoiceRow, NewCompany, NewFinding, NewInvoice,
     CONFLICT_CODE,
 };
+pub use keyset::{KeyValue, SortKey};
 pub use queries::{
     AttemptRow, ErrorCount, EventRow, InvoiceFilter, InvoicePage, InvoiceSort, InvoiceSummaryRow,
     Metrics, SortDirection,

@@ -3,6 +3,7 @@
 
 use rusqlite::{params, params_from_iter, types::Value};
 
+use super::keyset::SortKey;
 use super::{CompanyId, InvoiceId, Store, StoreError};
 use crate::state::SubmissionState;
 
@@ -38,7 +39,7 @@ pub enum InvoiceSort {
 
 impl InvoiceSort {
     /// The column; a fixed whitelist, never user text, so it is safe to splice into SQL.
-    fn column(self) -> &'static str {
+    pub(super) fn column(self) -> &'static str {
         match self {
             InvoiceSort::IssueDate => "issue_date",
             InvoiceSort::InvoiceNumber => "invoice_number",
@@ -52,7 +53,7 @@ impl InvoiceSort {
 
     /// The list index in this column's order (migration 0005); every list criterion can be
     /// checked from it, so skipping rows never reads the table.
-    fn index(self) -> &'static str {
+    pub(super) fn index(self) -> &'static str {
         match self {
             InvoiceSort::IssueDate => "invoices_list_issue_date",
             InvoiceSort::InvoiceNumber => "invoices_list_invoice_number",
@@ -97,7 +98,11 @@ pub struct InvoiceFilter {
     pub sort: InvoiceSort,
     /// Sort direction.
     pub direction: SortDirection,
-    /// Rows to skip.
+    /// Start right after the row with this sort key (the last row before the wanted page, as
+    /// [`Store::list_anchors`] returns it); `offset` then counts from there. A far page is then
+    /// a seek in the sort index instead of a walk over every row before it.
+    pub after: Option<SortKey>,
+    /// Rows to skip (after `after` when it is set, else from the first match).
     pub offset: u32,
     /// Rows to return (capped at [`LIST_PAGE_ROWS_MAX`]).
     pub limit: u32,
@@ -116,6 +121,7 @@ impl InvoiceFilter {
             ids: Vec::new(),
             sort: InvoiceSort::default(),
             direction: SortDirection::default(),
+            after: None,
             offset: 0,
             limit: 50,
         }
@@ -124,14 +130,16 @@ impl InvoiceFilter {
 
 /// The two statements of one list request and the parameters they share (the page statement
 /// takes LIMIT and OFFSET after them).
-struct ListSql {
-    count: String,
-    page: String,
-    args: Vec<Value>,
+pub(super) struct ListSql {
+    pub(super) count: String,
+    pub(super) page: String,
+    /// The `WHERE` criteria alone, for statements that add their own (the keyset seek).
+    pub(super) filter: String,
+    pub(super) args: Vec<Value>,
 }
 
 impl InvoiceFilter {
-    fn sql(&self) -> ListSql {
+    pub(super) fn sql(&self) -> ListSql {
         // Invalid rows a person removed (`Store::remove_invalid`) are off the list.
         let mut clauses = vec!["company_id = ? AND removed_at IS NULL".to_owned()];
         let mut args: Vec<Value> = vec![Value::Integer(self.company.0)];
@@ -182,22 +190,33 @@ impl InvoiceFilter {
         } else {
             self.sort.index()
         };
+        ListSql {
+            count: format!("SELECT count(*) FROM invoices INDEXED BY {count_index} WHERE {filter}"),
+            page: self.page_sql(&filter),
+            filter,
+            args,
+        }
+    }
+
+    /// The page statement for `criteria` (a `WHERE` body), read in the sort index's order.
+    pub(super) fn page_sql(&self, criteria: &str) -> String {
+        format!(
+            "SELECT id, file_name, state, invoice_number, issue_date, buyer_nip, buyer_name,
+                    gross_minor, currency, ksef_number, error_code, updated_at
+             FROM invoices INDEXED BY {index} WHERE {criteria}
+             ORDER BY {order} LIMIT ? OFFSET ?",
+            index = self.sort.index(),
+            order = self.order_by()
+        )
+    }
+
+    /// The `ORDER BY` body: the sort column, then id as the tie-breaker, both one way.
+    pub(super) fn order_by(&self) -> String {
         let direction = match self.direction {
             SortDirection::Ascending => "ASC",
             SortDirection::Descending => "DESC",
         };
-        ListSql {
-            count: format!("SELECT count(*) FROM invoices INDEXED BY {count_index} WHERE {filter}"),
-            page: format!(
-                "SELECT id, file_name, state, invoice_number, issue_date, buyer_nip, buyer_name,
-                        gross_minor, currency, ksef_number, error_code, updated_at
-                 FROM invoices INDEXED BY {index} WHERE {filter}
-                 ORDER BY {col} {direction}, id {direction} LIMIT ? OFFSET ?",
-                index = self.sort.index(),
-                col = self.sort.column()
-            ),
-            args,
-        }
+        format!("{} {direction}, id {direction}", self.sort.column())
     }
 }
 
@@ -316,15 +335,31 @@ impl Store {
     }
 
     /// One page of invoices without the total: scrolling on through a query whose total the
-    /// caller already has need not count every match again.
+    /// caller already has need not count every match again. With `f.after` set the page is
+    /// found by seeking to that key rather than by skipping every row before it.
     pub fn list_invoice_rows(
         &self,
         f: &InvoiceFilter,
     ) -> Result<Vec<InvoiceSummaryRow>, StoreError> {
-        let ListSql { page, mut args, .. } = f.sql();
-        args.push(Value::Integer(i64::from(f.limit.min(LIST_PAGE_ROWS_MAX))));
-        args.push(Value::Integer(i64::from(f.offset)));
-        let mut stmt = self.conn().prepare(&page)?;
+        let limit = f.limit.min(LIST_PAGE_ROWS_MAX);
+        if let Some(key) = &f.after {
+            return self.seek_rows(f, key, limit);
+        }
+        let ListSql { page, args, .. } = f.sql();
+        self.page_rows(&page, args, limit, f.offset)
+    }
+
+    /// Runs a page statement: `args` bound first, then LIMIT and OFFSET.
+    pub(super) fn page_rows(
+        &self,
+        page: &str,
+        mut args: Vec<Value>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<InvoiceSummaryRow>, StoreError> {
+        args.push(Value::Integer(i64::from(limit)));
+        args.push(Value::Integer(i64::from(offset)));
+        let mut stmt = self.conn().prepare(page)?;
         let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
             Ok(InvoiceSummaryRow {
                 id: InvoiceId(r.get(0)?),
@@ -494,7 +529,7 @@ fn nearest_rank(sorted: &[i64], percent: usize) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use rusqlite::{params_from_iter, types::Value};
 
     use super::{nearest_rank, InvoiceFilter, InvoiceSort, SortDirection};
@@ -513,7 +548,7 @@ mod tests {
     ];
 
     /// SQLite's plan for `sql` with `args` bound, one line per step.
-    fn plan(store: &Store, sql: &str, args: &[Value]) -> String {
+    pub(in crate::store) fn plan(store: &Store, sql: &str, args: &[Value]) -> String {
         let mut stmt = store
             .conn()
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
@@ -525,7 +560,7 @@ mod tests {
     }
 
     /// Every criterion alone and all together, so each combination the UI can send is planned.
-    fn filters(base: &InvoiceFilter) -> Vec<InvoiceFilter> {
+    pub(in crate::store) fn filters(base: &InvoiceFilter) -> Vec<InvoiceFilter> {
         let states = InvoiceFilter {
             states: vec![SubmissionState::Rejected, SubmissionState::NeedsAttention],
             ..base.clone()
