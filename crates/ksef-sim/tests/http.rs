@@ -144,13 +144,7 @@ async fn online_invoice_is_accepted_with_a_valid_ksef_number_and_a_verifiable_up
     let status = h.session_status(&session, &access).await;
     assert_eq!(status["status"]["code"], 200);
     assert_eq!(status["successfulInvoiceCount"], 1);
-    let page_url = status["upo"]["pages"][0]["downloadUrl"]
-        .as_str()
-        .expect("page url");
-    let page = h.download(page_url).await;
-    assert_valid_upo(&page);
-    assert!(String::from_utf8_lossy(&page)
-        .contains("<CalkowitaLiczbaDokumentow>1</CalkowitaLiczbaDokumentow>"));
+    assert_session_upo_counts(&h, &status, 1).await;
 
     // The ledger records exactly this invoice.
     let ledger = h.sim.ledger();
@@ -205,31 +199,12 @@ async fn hash_mismatch_is_refused_with_21403_in_both_error_shapes() {
     let (access, session) = open_session(&h).await;
     let mut body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/H/1", TODAY));
     body["invoiceHash"] = json!(sha_b64(b"something else"));
-    let path = format!("/sessions/online/{session}/invoices");
-    let template = "/sessions/online/{referenceNumber}/invoices";
-    let (code, headers, legacy) = h
-        .try_post(&path, Some(&access), Some(body.clone()), &[])
-        .await
-        .expect("answer");
-    assert_eq!(code, 400);
+    let (_, headers, legacy) = refused(&h, &access, &session, &body, 400, false).await;
     assert_eq!(headers["content-type"], "application/json");
     assert_eq!(exception_code(&legacy), 21403);
-    h.contract
-        .check_error(template, "post", 400, &legacy, false);
-    let (code, headers, problem) = h
-        .try_post(
-            &path,
-            Some(&access),
-            Some(body),
-            &[("X-Error-Format", "problem-details")],
-        )
-        .await
-        .expect("answer");
-    assert_eq!(code, 400);
+    let (_, headers, problem) = refused(&h, &access, &session, &body, 400, true).await;
     assert_eq!(headers["content-type"], "application/problem+json");
     assert_eq!(problem["errors"][0]["code"], 21403);
-    h.contract
-        .check_error(template, "post", 400, &problem, true);
 }
 
 /// With production limits, the 11th invoice within one second gets 429 with Retry-After.
@@ -246,40 +221,14 @@ async fn invoice_send_beyond_ten_per_second_gets_429_with_retry_after() {
         assert_eq!(code, 202, "request {i}");
     }
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/RL/10", TODAY));
-    let (code, headers, legacy) = h
-        .try_post(&path, Some(&access), Some(body.clone()), &[])
-        .await
-        .expect("answer");
-    assert_eq!(code, 429);
+    let (_, headers, _) = refused(&h, &access, &session, &body, 429, false).await;
     let retry: u64 = headers["retry-after"]
         .to_str()
         .expect("ascii")
         .parse()
         .expect("seconds");
     assert!(retry >= 1);
-    h.contract.check_error(
-        "/sessions/online/{referenceNumber}/invoices",
-        "post",
-        429,
-        &legacy,
-        false,
-    );
-    let (_, _, problem) = h
-        .try_post(
-            &path,
-            Some(&access),
-            Some(body.clone()),
-            &[("X-Error-Format", "problem-details")],
-        )
-        .await
-        .expect("answer");
-    h.contract.check_error(
-        "/sessions/online/{referenceNumber}/invoices",
-        "post",
-        429,
-        &problem,
-        true,
-    );
+    refused(&h, &access, &session, &body, 429, true).await;
     // After the advertised wait (and the doubled block of the repeated breach) the group is open again.
     h.advance_ms(i64::try_from(retry * 4 * 1000).expect("small"));
     let (code, _) = h.post(&path, Some(&access), Some(body)).await;
@@ -301,14 +250,7 @@ async fn drop_after_commit_loses_the_answer_but_not_the_invoice() {
     assert_eq!(h.set_faults(json!({"faultDropResponse": 1.0})).await, 200);
     let xml = invoice_xml(NIP, "FV/DROP/1", TODAY);
     let body = Harness::send_body(&KEY, &IV, &xml);
-    let result = h
-        .try_post(
-            &format!("/sessions/online/{session}/invoices"),
-            Some(&access),
-            Some(body),
-            &[],
-        )
-        .await;
+    let result = try_send_body(&h, &access, &session, body, &[]).await;
     let error = result.expect_err("the connection is dropped");
     assert!(
         !error.is_status(),
@@ -332,14 +274,7 @@ async fn timeout_fault_drops_the_connection_without_an_effect() {
     let (access, session) = open_session(&h).await;
     assert_eq!(h.set_faults(json!({"faultTimeout": 1.0})).await, 200);
     let body = Harness::send_body(&KEY, &IV, &invoice_xml(NIP, "FV/TO/1", TODAY));
-    let result = h
-        .try_post(
-            &format!("/sessions/online/{session}/invoices"),
-            Some(&access),
-            Some(body),
-            &[],
-        )
-        .await;
+    let result = try_send_body(&h, &access, &session, body, &[]).await;
     assert!(result.is_err());
     h.advance_ms(PROCESSING_MS);
     assert!(h.sim.ledger().is_empty());
@@ -464,6 +399,64 @@ async fn send_invoice(
 async fn fetch_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
     let response = request.send().await.expect("request completes");
     response.json().await.expect("json body")
+}
+
+/// Downloads the first session UPO page `status` names; it must pass the UPO XSD and count `documents`.
+async fn assert_session_upo_counts(h: &Harness, status: &Value, documents: usize) {
+    let page_url = status["upo"]["pages"][0]["downloadUrl"]
+        .as_str()
+        .expect("page url");
+    let page = h.download(page_url).await;
+    assert_valid_upo(&page);
+    let count = format!("<CalkowitaLiczbaDokumentow>{documents}</CalkowitaLiczbaDokumentow>");
+    assert!(
+        String::from_utf8_lossy(&page).contains(&count),
+        "the session UPO does not count {documents} documents"
+    );
+}
+
+/// One answer of the harness's `try_post`: (status, headers, JSON body or `Null`).
+type Answer = (u16, reqwest::header::HeaderMap, Value);
+
+/// Posts a ready send-invoice `body` into `session` with extra `headers`; transport errors are returned.
+async fn try_send_body(
+    h: &Harness,
+    access: &str,
+    session: &str,
+    body: Value,
+    headers: &[(&str, &str)],
+) -> Result<Answer, reqwest::Error> {
+    let path = format!("/sessions/online/{session}/invoices");
+    h.try_post(&path, Some(access), Some(body), headers).await
+}
+
+/// Sends `body` into `session`, asking for the problem-details error shape or the default
+/// `ExceptionResponse`; the answer must carry `status` and match the contract's schema for that shape.
+async fn refused(
+    h: &Harness,
+    access: &str,
+    session: &str,
+    body: &Value,
+    status: u16,
+    problem_details: bool,
+) -> Answer {
+    let headers: &[(&str, &str)] = if problem_details {
+        &[("X-Error-Format", "problem-details")]
+    } else {
+        &[]
+    };
+    let answer = try_send_body(h, access, session, body.clone(), headers)
+        .await
+        .expect("answer");
+    assert_eq!(
+        answer.0, status,
+        "problem details {problem_details}: {}",
+        answer.2
+    );
+    let template = "/sessions/online/{referenceNumber}/invoices";
+    h.contract
+        .check_error(template, "post", status, &answer.2, problem_details);
+    answer
 }
 
 /// The contract checker itself must be able to fail, or every check above would prove nothing.
@@ -591,13 +584,7 @@ async fn batch_of_many_invoices_across_parts_is_processed_invoice_by_invoice() {
     assert_eq!(failed["invoices"][0]["invoiceFileName"], "broken.xml");
     assert_eq!(failed["invoices"][0]["status"]["code"], 430);
 
-    let page_url = status["upo"]["pages"][0]["downloadUrl"]
-        .as_str()
-        .expect("page url");
-    let page = h.download(page_url).await;
-    assert_valid_upo(&page);
-    assert!(String::from_utf8_lossy(&page)
-        .contains("<CalkowitaLiczbaDokumentow>119</CalkowitaLiczbaDokumentow>"));
+    assert_session_upo_counts(&h, &status, 119).await;
     assert_eq!(h.sim.ledger().len(), 119);
 }
 
