@@ -457,6 +457,27 @@ fn issue_date_after_today_is_refused_and_today_itself_is_fine() {
 /// 9999999990: the same first nine digits as the valid 9999999999, so the check digit is wrong.
 const BAD_NIP: &str = "9999999990";
 
+/// Like [`check`], on production, where a bad NIP checksum is an error rather than a warning.
+fn check_prd(mutate: impl Fn(Vec<u8>) -> Vec<u8>, expected: &[C]) -> fa3::ValidationReport {
+    check_on(
+        base_sample(),
+        mutate,
+        Environment::Production,
+        today(),
+        expected,
+    )
+}
+
+/// Asserts some finding of `report` points at `path`.
+fn assert_finding_at(report: &fa3::ValidationReport, path: &str) {
+    let paths: Vec<_> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.path.as_deref())
+        .collect();
+    assert!(paths.contains(&path), "no finding at {path}: {paths:?}");
+}
+
 #[test]
 fn bad_seller_nip_is_an_error_on_production_and_a_warning_elsewhere() {
     let mutate = |b: Vec<u8>| {
@@ -466,13 +487,7 @@ fn bad_seller_nip_is_an_error_on_production_and_a_warning_elsewhere() {
             &format!("<NIP>{BAD_NIP}</NIP>"),
         )
     };
-    check_on(
-        base_sample(),
-        mutate,
-        Environment::Production,
-        today(),
-        &[C::BusinessNipChecksum],
-    );
+    check_prd(mutate, &[C::BusinessNipChecksum]);
     for env in [Environment::Test, Environment::Demo, Environment::Sandbox] {
         let report = check_on(base_sample(), mutate, env, today(), &[]);
         let nip: Vec<_> = report
@@ -487,22 +502,11 @@ fn bad_seller_nip_is_an_error_on_production_and_a_warning_elsewhere() {
 
 #[test]
 fn bad_buyer_nip_is_caught() {
-    let report = check_on(
-        base_sample(),
+    let report = check_prd(
         |b| replace(&b, "<NIP>1111111111</NIP>", "<NIP>1111111112</NIP>"),
-        Environment::Production,
-        today(),
         &[C::BusinessNipChecksum],
     );
-    let paths: Vec<_> = report
-        .findings
-        .iter()
-        .filter_map(|f| f.path.as_deref())
-        .collect();
-    assert!(
-        paths.contains(&"/Faktura/Podmiot2/DaneIdentyfikacyjne/NIP"),
-        "{paths:?}"
-    );
+    assert_finding_at(&report, "/Faktura/Podmiot2/DaneIdentyfikacyjne/NIP");
 }
 
 fn with_third_party(id: &str) -> impl Fn(Vec<u8>) -> Vec<u8> + '_ {
@@ -516,43 +520,17 @@ fn with_third_party(id: &str) -> impl Fn(Vec<u8>) -> Vec<u8> + '_ {
 
 #[test]
 fn third_party_nip_and_internal_id_nip_are_checked() {
-    let prd = Environment::Production;
-    check_on(
-        base_sample(),
-        with_third_party("<NIP>2222222222</NIP>"),
-        prd,
-        today(),
-        &[],
-    );
-    check_on(
-        base_sample(),
-        with_third_party("<IDWew>2222222222-00001</IDWew>"),
-        prd,
-        today(),
-        &[],
-    );
-    let r = check_on(
-        base_sample(),
-        with_third_party(&format!("<NIP>{BAD_NIP}</NIP>")),
-        prd,
-        today(),
+    check_prd(with_third_party("<NIP>2222222222</NIP>"), &[]);
+    check_prd(with_third_party("<IDWew>2222222222-00001</IDWew>"), &[]);
+    let bad_nip = format!("<NIP>{BAD_NIP}</NIP>");
+    let report = check_prd(with_third_party(&bad_nip), &[C::BusinessNipChecksum]);
+    assert_finding_at(&report, "/Faktura/Podmiot3[1]/DaneIdentyfikacyjne/NIP");
+    let bad_internal_id = format!("<IDWew>{BAD_NIP}-00001</IDWew>");
+    let report = check_prd(
+        with_third_party(&bad_internal_id),
         &[C::BusinessNipChecksum],
     );
-    assert!(r
-        .findings
-        .iter()
-        .any(|f| f.path.as_deref() == Some("/Faktura/Podmiot3[1]/DaneIdentyfikacyjne/NIP")));
-    let r = check_on(
-        base_sample(),
-        with_third_party(&format!("<IDWew>{BAD_NIP}-00001</IDWew>")),
-        prd,
-        today(),
-        &[C::BusinessNipChecksum],
-    );
-    assert!(r
-        .findings
-        .iter()
-        .any(|f| f.path.as_deref() == Some("/Faktura/Podmiot3[1]/DaneIdentyfikacyjne/IDWew")));
+    assert_finding_at(&report, "/Faktura/Podmiot3[1]/DaneIdentyfikacyjne/IDWew");
 }
 
 #[test]
@@ -565,15 +543,8 @@ fn authorized_party_nip_is_checked() {
             replace(&b, "</Podmiot2>", &pu)
         }
     };
-    let prd = Environment::Production;
-    check_on(base_sample(), authorized("2222222222"), prd, today(), &[]);
-    check_on(
-        base_sample(),
-        authorized(BAD_NIP),
-        prd,
-        today(),
-        &[C::BusinessNipChecksum],
-    );
+    check_prd(authorized("2222222222"), &[]);
+    check_prd(authorized(BAD_NIP), &[C::BusinessNipChecksum]);
 }
 
 #[test]
@@ -636,11 +607,7 @@ fn totals_mismatch_is_a_warning() {
         |b| replace(&b, "<P_15>2051</P_15>", "<P_15>2061</P_15>"),
         &[],
     );
-    let w: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.code == C::OursTotalsMismatch)
-        .collect();
+    let w = warnings(&report, C::OursTotalsMismatch);
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].severity, Severity::Warning);
 }
@@ -663,15 +630,12 @@ fn line_total_mismatch_is_a_warning() {
         },
         &[],
     );
-    let w: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.code == C::OursLineTotalMismatch)
-        .collect();
+    let w = warnings(&report, C::OursLineTotalMismatch);
     assert_eq!(w.len(), 1, "{:#?}", report.findings);
     assert_eq!(w[0].path.as_deref(), Some("/Faktura/Fa/FaWiersz[1]"));
 }
 
+/// The findings of `report` with `code` (whatever their severity).
 fn warnings(report: &fa3::ValidationReport, code: C) -> Vec<&fa3::Finding> {
     report.findings.iter().filter(|f| f.code == code).collect()
 }

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::fs;
 use std::path::Path;
 
-use fa3::schemas::{self, FetchError, FileState, SourceUrls, SCHEMA_FILES};
+use fa3::schemas::{self, FetchError, FileState, SchemaStatus, SourceUrls, SCHEMA_FILES};
 use xsd_common::{copy_fa3_schemas, shared_ksef, shared_schemas};
 
 fn states(status: &schemas::SchemaStatus) -> Vec<&'static str> {
@@ -26,6 +26,19 @@ fn official_downloader(
             .map(|file| fs::read(shared_schemas().join(file.path)).expect("shared copy"))
             .ok_or_else(|| format!("404 {url}"))
     }
+}
+
+/// Fetches into `dir` from the official sources (served from the shared copies), which must succeed:
+/// the resulting status and the URLs requested, in order.
+fn fetch_official(dir: &Path) -> (SchemaStatus, Vec<String>) {
+    let requests = RefCell::new(Vec::new());
+    let status = schemas::fetch_into(
+        dir,
+        &SourceUrls::official(),
+        &official_downloader(&requests),
+    )
+    .expect("fetch succeeds");
+    (status, requests.into_inner())
 }
 
 fn files_under(dir: &Path) -> Vec<String> {
@@ -109,15 +122,9 @@ fn a_removed_file_is_missing() {
 #[test]
 fn fetch_into_an_empty_directory_writes_the_verified_set() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let requests = RefCell::new(Vec::new());
-    let status = schemas::fetch_into(
-        dir.path(),
-        &SourceUrls::official(),
-        &official_downloader(&requests),
-    )
-    .expect("fetch succeeds");
+    let (status, requests) = fetch_official(dir.path());
     assert!(status.is_ok(), "{status:?}");
-    assert_eq!(requests.borrow().len(), 4);
+    assert_eq!(requests.len(), 4);
     // The result loads as a schema set, and no temporary file is left behind.
     fa3::SchemaSet::load(dir.path()).expect("fetched set compiles");
     let expected: Vec<String> = {
@@ -133,16 +140,10 @@ fn fetch_into_downloads_only_what_is_not_already_good() {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_fa3_schemas(dir.path());
     fs::remove_file(dir.path().join(schemas::ELEMENTARNE_TYPY_DANYCH.path)).expect("remove");
-    let requests = RefCell::new(Vec::new());
-    let status = schemas::fetch_into(
-        dir.path(),
-        &SourceUrls::official(),
-        &official_downloader(&requests),
-    )
-    .expect("fetch succeeds");
+    let (status, requests) = fetch_official(dir.path());
     assert!(status.is_ok());
     assert_eq!(
-        *requests.borrow(),
+        requests,
         vec![SourceUrls::official().url_for(&schemas::ELEMENTARNE_TYPY_DANYCH)]
     );
 }
