@@ -1,7 +1,9 @@
 //! `schemas status` and `schemas fetch` (against a local mirror; never the real servers).
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
+use std::process::Output;
 
 use dictionary::{Dictionary, Lang};
 
@@ -26,14 +28,39 @@ fn files_under(dir: &Path) -> Vec<String> {
     found
 }
 
+/// `schemas status --json` for the folder `dir`.
+fn status_json(home: &Path, dir: &Path) -> Output {
+    cli(home)
+        .args(["schemas", "status", "--json", "--schemas"])
+        .arg(dir)
+        .output()
+        .expect("run")
+}
+
+/// `schemas fetch` from the mirror at `base_url` into `dest`.
+fn fetch_into(home: &Path, base_url: &str, dest: &Path) -> Output {
+    cli(home)
+        .args(["schemas", "fetch", "--base-url", base_url, "--dest"])
+        .arg(dest)
+        .output()
+        .expect("run")
+}
+
+/// Fetches from a mirror serving `files` into an empty folder; asserts the fetch fails and leaves the
+/// folder empty, and returns its stderr.
+fn failed_fetch(files: HashMap<String, Vec<u8>>) -> String {
+    let home = tempfile::tempdir().expect("home");
+    let dest = tempfile::tempdir().expect("dest");
+    let output = fetch_into(home.path(), &serve(files), dest.path());
+    assert_ne!(output.status.code(), Some(0));
+    assert_eq!(files_under(dest.path()), Vec::<String>::new());
+    stderr(&output)
+}
+
 #[test]
 fn status_of_the_official_copy_is_ok() {
     let home = tempfile::tempdir().expect("home");
-    let output = cli(home.path())
-        .args(["schemas", "status", "--json", "--schemas"])
-        .arg(schemas())
-        .output()
-        .expect("run");
+    let output = status_json(home.path(), &schemas());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let status = &json_lines(&output)[0];
     assert_eq!(status["ok"], true);
@@ -53,11 +80,7 @@ fn status_reports_missing_and_tampered_files_and_exits_1() {
     bytes.extend_from_slice(b"\n<!-- changed -->");
     fs::write(&target, &bytes).expect("write");
 
-    let output = cli(home.path())
-        .args(["schemas", "status", "--json", "--schemas"])
-        .arg(dir.path())
-        .output()
-        .expect("run");
+    let output = status_json(home.path(), dir.path());
     assert_eq!(output.status.code(), Some(1));
     let status = &json_lines(&output)[0];
     assert_eq!(status["ok"], false);
@@ -83,11 +106,7 @@ fn fetch_from_a_mirror_writes_verified_copies() {
     let home = tempfile::tempdir().expect("home");
     let dest = tempfile::tempdir().expect("dest");
     let base_url = serve(mirror_files());
-    let output = cli(home.path())
-        .args(["schemas", "fetch", "--base-url", &base_url, "--dest"])
-        .arg(dest.path())
-        .output()
-        .expect("run");
+    let output = fetch_into(home.path(), &base_url, dest.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     for file in fa3::schemas::SCHEMA_FILES {
         let written = fs::read(dest.path().join(file.path)).expect("written");
@@ -99,11 +118,7 @@ fn fetch_from_a_mirror_writes_verified_copies() {
         );
     }
 
-    let status = cli(home.path())
-        .args(["schemas", "status", "--json", "--schemas"])
-        .arg(dest.path())
-        .output()
-        .expect("run");
+    let status = status_json(home.path(), dest.path());
     assert_eq!(status.status.code(), Some(0));
     assert_eq!(json_lines(&status)[0]["ok"], true);
 }
@@ -126,45 +141,19 @@ fn fetch_defaults_to_the_app_data_folder() {
 
 #[test]
 fn a_tampered_download_fails_and_writes_nothing() {
-    let home = tempfile::tempdir().expect("home");
-    let dest = tempfile::tempdir().expect("dest");
     let mut files = mirror_files();
     let victim = format!("/{}", fa3::schemas::KODY_KRAJOW.path);
     files.get_mut(&victim).expect("served").push(b' ');
-    let base_url = serve(files);
-    let output = cli(home.path())
-        .args(["schemas", "fetch", "--base-url", &base_url, "--dest"])
-        .arg(dest.path())
-        .output()
-        .expect("run");
-    assert_ne!(output.status.code(), Some(0));
-    assert!(
-        stderr(&output).contains("schemas.pin_mismatch"),
-        "{}",
-        stderr(&output)
-    );
-    assert_eq!(files_under(dest.path()), Vec::<String>::new());
+    let stderr = failed_fetch(files);
+    assert!(stderr.contains("schemas.pin_mismatch"), "{stderr}");
 }
 
 #[test]
 fn a_missing_file_on_the_mirror_fails_and_writes_nothing() {
-    let home = tempfile::tempdir().expect("home");
-    let dest = tempfile::tempdir().expect("dest");
     let mut files = mirror_files();
     files.remove(&format!("/{}", fa3::schemas::STRUKTURY_DANYCH.path));
-    let base_url = serve(files);
-    let output = cli(home.path())
-        .args(["schemas", "fetch", "--base-url", &base_url, "--dest"])
-        .arg(dest.path())
-        .output()
-        .expect("run");
-    assert_ne!(output.status.code(), Some(0));
-    assert!(
-        stderr(&output).contains("schemas.download_failed"),
-        "{}",
-        stderr(&output)
-    );
-    assert_eq!(files_under(dest.path()), Vec::<String>::new());
+    let stderr = failed_fetch(files);
+    assert!(stderr.contains("schemas.download_failed"), "{stderr}");
 }
 
 #[test]

@@ -2,35 +2,17 @@
 //! built binary against a simulator served in-process on 127.0.0.1:0 (real time, short
 //! processing delays).
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use ksef_sim::{LimitsMode, RateTable, SimConfig, Simulator, SystemClock};
 
+use crate::common::{cli, json_lines, samples};
+
 const NIP: &str = "9999999999";
 const TOKEN: &str = "20260201-TK-0000000001-0000000001-01|nip-9999999999|0123456789abcdef";
-
-fn samples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef/samples/fa3-valid")
-}
-
-/// The binary with a clean environment: data folder in `home`, no token unless given.
-fn cli(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ksef-desk-cli"));
-    command
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"));
-    command
-}
-
-fn json_lines(output: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
 
 fn ok(output: Output) -> Output {
     assert!(
@@ -43,17 +25,43 @@ fn ok(output: Output) -> Output {
     output
 }
 
+/// `import` of `files` into `db` with the options `args`; asserts it exits 0.
+fn import<F: AsRef<OsStr>>(home: &Path, db: &Path, args: &[&str], files: &[F]) -> Output {
+    ok(cli(home)
+        .arg("import")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .args(files)
+        .output()
+        .unwrap())
+}
+
+/// `status --json` of `db`: one row per invoice; asserts it exits 0.
+fn status_rows(home: &Path, db: &Path) -> Vec<serde_json::Value> {
+    json_lines(&ok(cli(home)
+        .args(["status", "--json", "--db"])
+        .arg(db)
+        .output()
+        .unwrap()))
+}
+
+/// `events --json` of invoice `id` in `db`; asserts it exits 0.
+fn events_of(home: &Path, db: &Path, id: &str) -> Vec<serde_json::Value> {
+    json_lines(&ok(cli(home)
+        .args(["events", "--json", "--db"])
+        .arg(db)
+        .arg(id)
+        .output()
+        .unwrap()))
+}
+
 /// A fresh home with two official samples imported into its `outbox.sqlite`: (home, database).
 fn imported_two_samples() -> (tempfile::TempDir, PathBuf) {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("outbox.sqlite");
     let files = two_samples(home.path());
-    ok(cli(home.path())
-        .args(["import", "--nip", NIP, "--db"])
-        .arg(&db)
-        .args(&files)
-        .output()
-        .unwrap());
+    import(home.path(), &db, &["--nip", NIP], &files);
     (home, db)
 }
 
@@ -107,35 +115,20 @@ fn import_then_status_then_events_before_any_sending() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("outbox.sqlite");
     let files = two_samples(home.path());
-    let out = ok(cli(home.path())
-        .args(["import", "--json", "--nip", NIP, "--db"])
-        .arg(&db)
-        .args(&files)
-        .output()
-        .unwrap());
+    let out = import(home.path(), &db, &["--json", "--nip", NIP], &files);
     let lines = json_lines(&out);
     let summary = &lines.last().unwrap()["summary"];
     assert_eq!(summary["imported"], 2, "{lines:?}");
     assert_eq!(lines.len(), 3, "one line per input plus the summary");
 
     // Importing the same files again adds nothing.
-    let again = ok(cli(home.path())
-        .args(["import", "--json", "--db"])
-        .arg(&db)
-        .args(&files)
-        .output()
-        .unwrap());
+    let again = import(home.path(), &db, &["--json"], &files);
     assert_eq!(
         json_lines(&again).last().unwrap()["summary"]["already_known"],
         2
     );
 
-    let status = ok(cli(home.path())
-        .args(["status", "--json", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap());
-    let rows = json_lines(&status);
+    let rows = status_rows(home.path(), &db);
     assert_eq!(rows.len(), 2);
     for row in &rows {
         assert_eq!(row["state"], "queued");
@@ -146,13 +139,7 @@ fn import_then_status_then_events_before_any_sending() {
         }
     }
     let id = rows[0]["id"].as_i64().unwrap().to_string();
-    let events = ok(cli(home.path())
-        .args(["events", "--json", "--db"])
-        .arg(&db)
-        .arg(&id)
-        .output()
-        .unwrap());
-    let events = json_lines(&events);
+    let events = events_of(home.path(), &db, &id);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["to"], "queued");
     assert_eq!(events[0]["code"], "engine.imported");
@@ -197,28 +184,11 @@ fn run_until_idle_sends_everything_and_stores_upos() {
     } = serve_sim(11);
     let (home, db) = imported_two_samples();
 
-    let run = ok(cli(home.path())
-        .args([
-            "run",
-            "--until-idle",
-            "--nip",
-            NIP,
-            "--base-url",
-            &root,
-            "--db",
-        ])
-        .arg(&db)
-        .env("KSEF_TOKEN", TOKEN)
-        .output()
-        .unwrap());
+    let run = run_until_idle(home.path(), &db, &root);
     let log = String::from_utf8_lossy(&run.stderr);
     assert!(!log.contains(TOKEN), "the token never reaches the log");
 
-    let rows = json_lines(&ok(cli(home.path())
-        .args(["status", "--json", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap()));
+    let rows = status_rows(home.path(), &db);
     let ledger = sim.ledger();
     assert_eq!(ledger.len(), 2);
     for row in &rows {
@@ -229,12 +199,7 @@ fn run_until_idle_sends_everything_and_stores_upos() {
     }
     assert_eq!(sim.stats().rate_limited, 0);
     let id = rows[0]["id"].as_i64().unwrap().to_string();
-    let events = json_lines(&ok(cli(home.path())
-        .args(["events", "--json", "--db"])
-        .arg(&db)
-        .arg(&id)
-        .output()
-        .unwrap()));
+    let events = events_of(home.path(), &db, &id);
     let path: Vec<_> = events
         .iter()
         .map(|e| e["to"].as_str().unwrap().to_owned())
@@ -310,7 +275,7 @@ fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
 }
 
 /// `run --until-idle` against `root` for the database `db`; asserts it exits 0.
-fn run_until_idle(home: &Path, db: &Path, root: &str) {
+fn run_until_idle(home: &Path, db: &Path, root: &str) -> Output {
     ok(cli(home)
         .args([
             "run",
@@ -324,7 +289,7 @@ fn run_until_idle(home: &Path, db: &Path, root: &str) {
         .arg(db)
         .env("KSEF_TOKEN", TOKEN)
         .output()
-        .unwrap());
+        .unwrap())
 }
 
 #[test]
@@ -339,12 +304,7 @@ fn run_until_idle_ends_with_a_conflict_for_a_duplicate_another_install_sent_firs
     let other_db = other.path().join("outbox.sqlite");
     let original = other.path().join("original.xml");
     std::fs::copy(samples().join("FA_3_Przyklad_1.xml"), &original).unwrap();
-    ok(cli(other.path())
-        .args(["import", "--nip", NIP, "--db"])
-        .arg(&other_db)
-        .arg(&original)
-        .output()
-        .unwrap());
+    import(other.path(), &other_db, &["--nip", NIP], &[&original]);
     run_until_idle(other.path(), &other_db, &root);
     assert_eq!(sim.ledger().len(), 1);
 
@@ -358,19 +318,10 @@ fn run_until_idle_ends_with_a_conflict_for_a_duplicate_another_install_sent_firs
         text.replacen("</Faktura>", "<!-- ours --></Faktura>", 1),
     )
     .unwrap();
-    ok(cli(home.path())
-        .args(["import", "--nip", NIP, "--db"])
-        .arg(&db)
-        .arg(&ours)
-        .output()
-        .unwrap());
+    import(home.path(), &db, &["--nip", NIP], &[&ours]);
     run_until_idle(home.path(), &db, &root);
 
-    let rows = json_lines(&ok(cli(home.path())
-        .args(["status", "--json", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap()));
+    let rows = status_rows(home.path(), &db);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["state"], "conflict", "{}", rows[0]);
     assert_eq!(rows[0]["error_code"], "engine.duplicate_foreign");
