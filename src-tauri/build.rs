@@ -4,6 +4,7 @@
 fn main() {
     let commands = &[
         "list_invoices",
+        "invoice_anchors",
         "invoice_detail",
         "get_upo_xml",
         "start_import",

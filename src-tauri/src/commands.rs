@@ -31,6 +31,15 @@ pub async fn list_invoices(desk: State<'_, Desk>, q: InvoiceQuery) -> DeskResult
 }
 
 #[tauri::command(rename_all = "snake_case")]
+pub async fn invoice_anchors(
+    desk: State<'_, Desk>,
+    q: InvoiceQuery,
+    every: u32,
+) -> DeskResult<Vec<ListKey>> {
+    run(&desk, move |d| d.invoice_anchors(q, every)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 pub async fn invoice_detail(desk: State<'_, Desk>, id: i64) -> DeskResult<InvoiceDetail> {
     run(&desk, move |d| d.invoice_detail(id)).await
 }

@@ -27,6 +27,7 @@ pub const MAIN_WINDOW: &str = "main";
 pub fn with_commands<R: Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
     base.invoke_handler(tauri::generate_handler![
         commands::list_invoices,
+        commands::invoice_anchors,
         commands::invoice_detail,
         commands::get_upo_xml,
         commands::start_import,

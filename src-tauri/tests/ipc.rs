@@ -2,7 +2,7 @@
 //! through IPC from the app's own origin, errors arrive as `{ code, message }`, and what the
 //! capabilities do not grant — core window commands, remote origins — is refused.
 
-use desk_api::types::{Company, Environment, ImportSummary, InvoicePage, InvoiceState};
+use desk_api::types::{Company, Environment, ImportSummary, InvoicePage, InvoiceState, ListKey};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, MockRuntime, INVOKE_KEY};
@@ -73,10 +73,30 @@ fn commands_answer_through_ipc_with_snake_case_arguments() {
         "states": [], "date_from": null, "date_to": null, "counterparty": null, "number": null,
         "ids": null, "sort": { "column": "issue_date", "dir": "desc" }, "offset": 0, "limit": 50
     }});
-    let page: InvoicePage =
+    let page: InvoicePage = serde_json::from_value(
+        invoke(&window, APP_ORIGIN, "list_invoices", q.clone()).expect("allowed"),
+    )
+    .expect("page");
+    assert_eq!(page.total, Some(5));
+
+    // Far pages start after an anchor: the key crosses IPC and back unchanged.
+    let mut q = q;
+    let anchors: Vec<ListKey> = serde_json::from_value(
+        invoke(
+            &window,
+            APP_ORIGIN,
+            "invoice_anchors",
+            json!({ "q": q["q"].clone(), "every": 2 }),
+        )
+        .expect("allowed"),
+    )
+    .expect("anchors");
+    assert_eq!(anchors.len(), 2, "rows 1 and 3 of 5");
+    q["q"]["after"] = serde_json::to_value(&anchors[0]).expect("key");
+    let after: InvoicePage =
         serde_json::from_value(invoke(&window, APP_ORIGIN, "list_invoices", q).expect("allowed"))
             .expect("page");
-    assert_eq!(page.total, Some(5));
+    assert_eq!(after.rows, page.rows[2..]);
 
     // The list's chips read the counts alone; the capability grants the command.
     let counts: std::collections::BTreeMap<InvoiceState, i64> = serde_json::from_value(

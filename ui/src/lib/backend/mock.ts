@@ -22,6 +22,7 @@ import type {
   InvoiceRow,
   InvoiceState,
   KsefAvailability,
+  ListKey,
   SavedUpos,
   SchemaStatus,
   Settings,
@@ -243,17 +244,37 @@ export class MockBackend implements Backend {
   list_invoices(q: InvoiceQuery) {
     return this.answer(() => {
       if (q.limit < 1 || q.limit > 1000 || q.offset < 0) throw fail('query.bad_page', 'offset/limit out of range');
-      const { offset, limit, skip_total, ...filter } = q;
-      const key = JSON.stringify(filter);
-      if (this.sortedCache?.key !== key) {
-        const dir = q.sort.dir === 'asc' ? 1 : -1;
-        const rows = this.rows.filter((r) => matches(r, q));
-        rows.sort((a, b) => dir * compare(sortKey(a, q.sort.column), sortKey(b, q.sort.column)) || dir * (a.id - b.id));
-        this.sortedCache = { key, rows };
-      }
-      const rows = this.sortedCache.rows;
-      return { rows: rows.slice(offset, offset + limit), total: skip_total ? null : rows.length };
+      const rows = this.sorted(q);
+      // After a key: from the row after the keyed one (the mock finds it by id).
+      const start = q.after ? rows.findIndex((r) => r.id === q.after?.id) + 1 + q.offset : q.offset;
+      return { rows: rows.slice(start, start + q.limit), total: q.skip_total ? null : rows.length };
     });
+  }
+
+  invoice_anchors(q: InvoiceQuery, every: number) {
+    return this.answer(() => {
+      if (!Number.isInteger(every) || every < 1) throw fail('desk.invalid_input', 'every must be at least 1');
+      const rows = this.sorted(q);
+      const anchors: ListKey[] = [];
+      for (let at = every - 1; at < rows.length; at += every) {
+        const row = rows[at];
+        if (row) anchors.push({ value: sortKey(row, q.sort.column), id: row.id });
+      }
+      return anchors;
+    });
+  }
+
+  /** The rows `q` selects in its order, kept while the same query pages on. */
+  private sorted(q: InvoiceQuery): InvoiceRow[] {
+    // Paging is not part of the selection.
+    const key = JSON.stringify({ ...q, offset: 0, limit: 0, skip_total: false, after: null });
+    if (this.sortedCache?.key !== key) {
+      const dir = q.sort.dir === 'asc' ? 1 : -1;
+      const rows = this.rows.filter((r) => matches(r, q));
+      rows.sort((a, b) => dir * compare(sortKey(a, q.sort.column), sortKey(b, q.sort.column)) || dir * (a.id - b.id));
+      this.sortedCache = { key, rows };
+    }
+    return this.sortedCache.rows;
   }
 
   invoice_detail(id: number) {

@@ -19,6 +19,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export function createTauriBackend(): Backend {
   return {
     list_invoices: (q) => call('list_invoices', { q }),
+    invoice_anchors: (q, every) => call('invoice_anchors', { q, every }),
     invoice_detail: (id) => call('invoice_detail', { id }),
     get_upo_xml: (id) => call('get_upo_xml', { id }),
 

@@ -22,6 +22,7 @@ import type { InvoicePage } from './generated/InvoicePage';
 import type { InvoiceQuery } from './generated/InvoiceQuery';
 import type { InvoiceState } from './generated/InvoiceState';
 import type { InvoicesChanged } from './generated/InvoicesChanged';
+import type { ListKey } from './generated/ListKey';
 import type { Navigate } from './generated/Navigate';
 import type { NewCompany } from './generated/NewCompany';
 import type { SavedUpos } from './generated/SavedUpos';
@@ -66,6 +67,7 @@ export type { KsefAvailability } from './generated/KsefAvailability';
 export type { KsefStatus } from './generated/KsefStatus';
 export type { Language } from './generated/Language';
 export type { Latency } from './generated/Latency';
+export type { ListKey } from './generated/ListKey';
 export type { Navigate } from './generated/Navigate';
 export type { NewCompany } from './generated/NewCompany';
 export type { Rejection } from './generated/Rejection';
@@ -113,6 +115,11 @@ export type Unlisten = () => void;
 /** The one seam between the UI and the application: Tauri in the app, a mock in tests/demos. */
 export interface Backend {
   list_invoices(q: InvoiceQuery): Promise<InvoicePage>;
+  /**
+   * Sort keys of rows `every - 1`, `2 * every - 1`, … of the list `q` selects (its paging is
+   * ignored): far pages of the same query are then asked for `after` one of them.
+   */
+  invoice_anchors(q: InvoiceQuery, every: number): Promise<ListKey[]>;
   invoice_detail(id: number): Promise<InvoiceDetail>;
   get_upo_xml(id: number): Promise<string>;
 

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MockBackend } from '../backend/mock';
 import type { InvoiceQuery } from '../backend/types';
 import { DEFAULT_SORT, type InvoiceFilter } from '../invoices/filter';
-import { PAGE_ROWS } from '../invoices/page-cache.svelte';
+import { ANCHOR_ROWS, PAGE_ROWS } from '../invoices/page-cache.svelte';
 import { TEST_VIEWPORT_PX } from '../../test/setup';
 import { contextFor, renderIn, syntheticRow } from '../../test/harness';
 import InvoiceTable, { OVERSCAN_ROWS, ROW_HEIGHT_PX } from './InvoiceTable.svelte';
@@ -136,5 +136,43 @@ describe('InvoiceTable', () => {
     expect(grid.querySelector('[data-row-index="0"]')?.textContent).toContain('FV/0');
     release();
     await waitFor(() => expect(grid.querySelector('[data-row-index="0"]')?.textContent).toContain('FV/0-korekta'));
+  });
+
+  it("sends a jump's fetch before it renders the placeholders", async () => {
+    const { grid, list } = setup();
+    await waitFor(() => expect(list).toHaveBeenCalledTimes(1));
+    const target = 60_000;
+    let placeholdersRendered: boolean | null = null;
+    list.mockImplementationOnce(async () => {
+      placeholdersRendered = grid.querySelector(`[data-row-index="${target}"]`) !== null;
+      return { rows: [], total: TOTAL };
+    });
+    scrollTo(grid, target * ROW_HEIGHT_PX);
+    await waitFor(() => expect(list).toHaveBeenCalledTimes(2));
+    // The request left while the old rows were still in the DOM: IPC overlaps the render.
+    expect(placeholdersRendered).toBe(false);
+    await waitFor(() => expect(grid.querySelector(`[data-row-index="${target}"]`)).not.toBeNull());
+  });
+
+  it('asks for anchors after the first page and fetches far pages after one', async () => {
+    const { grid, list, backend } = setup();
+    const anchors = vi
+      .spyOn(backend, 'invoice_anchors')
+      .mockImplementation(async (_q, every) =>
+        Array.from({ length: TOTAL / every }, (_, block) => ({ value: `k${block}`, id: (block + 1) * every - 1 })),
+      );
+    await waitFor(() => expect(anchors).toHaveBeenCalledTimes(1));
+    expect(anchors.mock.calls[0]?.[0]).toMatchObject({ sort: DEFAULT_SORT });
+    expect(anchors.mock.calls[0]?.[1]).toBe(ANCHOR_ROWS);
+    await tick();
+    const target = 50_000 + 3 * PAGE_ROWS;
+    scrollTo(grid, target * ROW_HEIGHT_PX);
+    await waitFor(() => expect(list.mock.calls.some(([q]) => q.after !== undefined)).toBe(true));
+    const page = Math.floor((target - OVERSCAN_ROWS) / PAGE_ROWS) * PAGE_ROWS;
+    const block = Math.floor(page / ANCHOR_ROWS);
+    expect(list.mock.calls.find(([q]) => q.after !== undefined)?.[0]).toMatchObject({
+      after: { value: `k${block - 1}`, id: block * ANCHOR_ROWS - 1 },
+      offset: page % ANCHOR_ROWS,
+    });
   });
 });
