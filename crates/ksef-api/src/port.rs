@@ -18,7 +18,7 @@ use crate::hash::{HashCheck, Sha256B64};
 use crate::ids::{ContextIdentifier, InvoiceRef, Nip, ReferenceNumber, SessionRef};
 use crate::ksef_number::KsefNumber;
 use crate::limits::{ContextLimits, RateLimits};
-use crate::secret::Secret;
+use crate::secret::{Secret, UrlWithoutQuery};
 use crate::status::{InvoiceStatus, InvoicingMode, Page, PageRequest, SessionStatus};
 use crate::xades::Signer;
 
@@ -80,14 +80,7 @@ impl std::fmt::Debug for PartUpload {
         f.debug_struct("PartUpload")
             .field("ordinal", &self.ordinal)
             .field("method", &self.method)
-            .field(
-                "url",
-                &format_args!(
-                    "{}{}?[redacted]",
-                    self.url.origin().ascii_serialization(),
-                    self.url.path()
-                ),
-            )
+            .field("url", &UrlWithoutQuery(&self.url))
             .field("headers", &self.headers)
             .finish()
     }

@@ -33,6 +33,21 @@ impl fmt::Display for Secret {
     }
 }
 
+/// `Debug` of a pre-signed URL without its query, which carries the signature: as good as a token.
+pub(crate) struct UrlWithoutQuery<'a>(pub(crate) &'a url::Url);
+
+impl fmt::Debug for UrlWithoutQuery<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.0;
+        write!(
+            f,
+            "{}{}?[redacted]",
+            url.origin().ascii_serialization(),
+            url.path()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +58,15 @@ mod tests {
         assert!(!format!("{secret:?}").contains("super-secret"));
         assert!(!format!("{secret}").contains("super-secret"));
         assert_eq!(secret.expose(), "eyJhbGciOi.super-secret");
+    }
+
+    #[test]
+    fn url_without_query_keeps_origin_and_path_but_not_the_signature() {
+        let url =
+            url::Url::parse("https://blob.example:8443/parts/1?sig=SECRETSIG&se=2026").unwrap();
+        assert_eq!(
+            format!("{:?}", UrlWithoutQuery(&url)),
+            "https://blob.example:8443/parts/1?[redacted]"
+        );
     }
 }

@@ -9,6 +9,7 @@ use crate::error::{KsefError, RemoteCode};
 use crate::hash::Sha256B64;
 use crate::ids::{InvoiceRef, ReferenceNumber};
 use crate::ksef_number::KsefNumber;
+use crate::secret::UrlWithoutQuery;
 
 /// Status of a session (`GET /sessions/{ref}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,14 +91,7 @@ impl std::fmt::Debug for PresignedUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The query carries the signature, which is as good as a token.
         f.debug_struct("PresignedUrl")
-            .field(
-                "url",
-                &format_args!(
-                    "{}{}?[redacted]",
-                    self.url.origin().ascii_serialization(),
-                    self.url.path()
-                ),
-            )
+            .field("url", &UrlWithoutQuery(&self.url))
             .field("expires_at", &self.expires_at)
             .finish()
     }
