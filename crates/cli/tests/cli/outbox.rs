@@ -177,19 +177,15 @@ fn import_of_an_invalid_file_exits_one() {
 
 #[test]
 fn run_until_idle_sends_everything_and_stores_upos() {
-    let Served {
-        sim,
-        root,
-        _runtime,
-    } = serve_sim(11);
+    let served = serve_sim(11);
     let (home, db) = imported_two_samples();
 
-    let run = run_until_idle(home.path(), &db, &root);
+    let run = run_until_idle(home.path(), &db, &served.root);
     let log = String::from_utf8_lossy(&run.stderr);
     assert!(!log.contains(TOKEN), "the token never reaches the log");
 
     let rows = status_rows(home.path(), &db);
-    let ledger = sim.ledger();
+    let ledger = served.sim.ledger();
     assert_eq!(ledger.len(), 2);
     for row in &rows {
         assert_eq!(row["state"], "accepted", "{row}");
@@ -197,7 +193,7 @@ fn run_until_idle_sends_everything_and_stores_upos() {
         let number = row["ksef_number"].as_str().unwrap();
         assert!(ledger.iter().any(|e| e.ksef_number == number));
     }
-    assert_eq!(sim.stats().rate_limited, 0);
+    assert_eq!(served.sim.stats().rate_limited, 0);
     let id = rows[0]["id"].as_i64().unwrap().to_string();
     let events = events_of(home.path(), &db, &id);
     let path: Vec<_> = events
@@ -231,11 +227,7 @@ fn run_without_a_token_is_a_usage_error() {
 
 #[test]
 fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
-    let Served {
-        sim,
-        root,
-        _runtime,
-    } = serve_sim(12);
+    let served = serve_sim(12);
     let (home, db) = imported_two_samples();
     let company = {
         let store = engine::store::Store::open(&db).unwrap();
@@ -245,7 +237,7 @@ fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
     };
     let connect = |command: &str| {
         let mut c = cli(home.path());
-        c.args([command, "--nip", NIP, "--base-url", &root, "--db"])
+        c.args([command, "--nip", NIP, "--base-url", &served.root, "--db"])
             .arg(&db)
             .env("KSEF_TOKEN", TOKEN);
         c
@@ -263,7 +255,7 @@ fn reconcile_and_run_refuse_while_another_runner_holds_the_lock() {
         );
     }
     assert_eq!(
-        sim.stats().requests.values().sum::<u64>(),
+        served.sim.stats().requests.values().sum::<u64>(),
         0,
         "nothing reached KSeF"
     );
@@ -294,19 +286,15 @@ fn run_until_idle(home: &Path, db: &Path, root: &str) -> Output {
 
 #[test]
 fn run_until_idle_ends_with_a_conflict_for_a_duplicate_another_install_sent_first() {
-    let Served {
-        sim,
-        root,
-        _runtime,
-    } = serve_sim(12);
+    let served = serve_sim(12);
     // Another install (its own database) sends the invoice first.
     let other = tempfile::tempdir().unwrap();
     let other_db = other.path().join("outbox.sqlite");
     let original = other.path().join("original.xml");
     std::fs::copy(samples().join("FA_3_Przyklad_1.xml"), &original).unwrap();
     import(other.path(), &other_db, &["--nip", NIP], &[&original]);
-    run_until_idle(other.path(), &other_db, &root);
-    assert_eq!(sim.ledger().len(), 1);
+    run_until_idle(other.path(), &other_db, &served.root);
+    assert_eq!(served.sim.ledger().len(), 1);
 
     // Ours has the same seller, type and number but different content.
     let home = tempfile::tempdir().unwrap();
@@ -319,7 +307,7 @@ fn run_until_idle_ends_with_a_conflict_for_a_duplicate_another_install_sent_firs
     )
     .unwrap();
     import(home.path(), &db, &["--nip", NIP], &[&ours]);
-    run_until_idle(home.path(), &db, &root);
+    run_until_idle(home.path(), &db, &served.root);
 
     let rows = status_rows(home.path(), &db);
     assert_eq!(rows.len(), 1);
@@ -327,12 +315,12 @@ fn run_until_idle_ends_with_a_conflict_for_a_duplicate_another_install_sent_firs
     assert_eq!(rows[0]["error_code"], "engine.duplicate_foreign");
     assert_eq!(rows[0]["ksef_number"], serde_json::Value::Null);
     assert_eq!(
-        sim.ledger().len(),
+        served.sim.ledger().len(),
         1,
         "KSeF holds only the other install's invoice"
     );
     assert_eq!(
-        sim.stats().requests.get("invoiceSend").copied(),
+        served.sim.stats().requests.get("invoiceSend").copied(),
         Some(2),
         "one send per install: ours was never resent"
     );
