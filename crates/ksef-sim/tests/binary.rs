@@ -6,6 +6,25 @@ use std::process::{Command, Stdio};
 /// Kills the child even when an assertion fails.
 struct Child(std::process::Child);
 
+impl Child {
+    /// Starts the binary with `args`; returns it with the first line it prints (the API base URL),
+    /// trimmed.
+    fn spawn(args: &[&str]) -> (Child, String) {
+        let child = Command::new(env!("CARGO_BIN_EXE_ksef-sim"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("binary starts");
+        let mut child = Child(child);
+        let stdout = child.0.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("first line");
+        (child, line.trim().to_owned())
+    }
+}
+
 impl Drop for Child {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -15,27 +34,16 @@ impl Drop for Child {
 
 #[tokio::test]
 async fn binary_prints_the_base_url_first_and_serves_public_keys() {
-    let child = Command::new(env!("CARGO_BIN_EXE_ksef-sim"))
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--seed",
-            "7",
-            "--token",
-            "5265877635:secret",
-            "--limits",
-            "off",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut child = Child(child);
-    let stdout = child.0.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let base = line.trim();
+    let (_child, base) = Child::spawn(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--seed",
+        "7",
+        "--token",
+        "5265877635:secret",
+        "--limits",
+        "off",
+    ]);
     assert!(
         base.starts_with("http://127.0.0.1:") && base.ends_with("/v2"),
         "{base}"
@@ -80,29 +88,19 @@ fn the_curl_guide_script_sends_an_invoice_and_verifies_its_upo() {
             "{tool} is required by scripts/sim-curl-demo (scripts/deps.sh installs it)"
         );
     }
-    let child = Command::new(env!("CARGO_BIN_EXE_ksef-sim"))
-        .args([
-            "--token",
-            "5265877635:TESTTOKEN",
-            "--limits",
-            "off",
-            "--processing-ms",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut child = Child(child);
-    let stdout = child.0.stdout.take().expect("stdout");
-    let mut base = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut base)
-        .expect("first line");
+    let (_child, base) = Child::spawn(&[
+        "--token",
+        "5265877635:TESTTOKEN",
+        "--limits",
+        "off",
+        "--processing-ms",
+        "0",
+    ]);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let sample = root.join("../shared/ksef/samples/fa3-valid/FA_3_Przyklad_1.xml");
     let output = Command::new("bash")
         .arg(root.join("scripts/sim-curl-demo"))
-        .args([base.trim(), "5265877635", "TESTTOKEN"])
+        .args([base.as_str(), "5265877635", "TESTTOKEN"])
         .arg(&sample)
         .output()
         .expect("script runs");

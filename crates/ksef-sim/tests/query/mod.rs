@@ -161,34 +161,27 @@ async fn date_ranges_pages_and_sort_order_are_honoured() {
     assert_eq!(reversed, ascending);
 
     // Invoicing-date range in Warsaw local time (UTC+1 in February) and the storage high-water mark.
-    let (_, body) = query(
-        &h,
-        &access,
-        "pageSize=20",
-        json!({"subjectType": "Subject1",
-            "dateRange": {"dateType": "Invoicing", "from": "2026-02-10T10:59:00", "to": "2026-02-10T11:01:00"}}),
-    )
-    .await;
-    assert_eq!(numbers(&body).len(), 12);
-    let (_, body) = query(
-        &h,
-        &access,
-        "pageSize=20",
-        json!({"subjectType": "Subject1",
-            "dateRange": {"dateType": "Invoicing", "from": "2026-02-10T11:01:00", "to": "2026-02-10T12:00:00"}}),
-    )
-    .await;
-    assert_eq!(numbers(&body).len(), 0);
-    let (_, body) = query(
-        &h,
-        &access,
-        "pageSize=20",
-        json!({"subjectType": "Subject1",
-            "dateRange": {"dateType": "PermanentStorage", "from": "2026-02-10T00:00:00Z"}}),
-    )
-    .await;
-    assert_eq!(numbers(&body).len(), 12);
-    assert!(body["permanentStorageHwmDate"].is_string(), "{body}");
+    for (date_range, expected) in [
+        (
+            json!({"dateType": "Invoicing", "from": "2026-02-10T10:59:00", "to": "2026-02-10T11:01:00"}),
+            12,
+        ),
+        (
+            json!({"dateType": "Invoicing", "from": "2026-02-10T11:01:00", "to": "2026-02-10T12:00:00"}),
+            0,
+        ),
+        (
+            json!({"dateType": "PermanentStorage", "from": "2026-02-10T00:00:00Z"}),
+            12,
+        ),
+    ] {
+        let filters = json!({"subjectType": "Subject1", "dateRange": date_range});
+        let (_, body) = query(&h, &access, "pageSize=20", filters).await;
+        assert_eq!(numbers(&body).len(), expected, "{date_range}");
+        if date_range["dateType"] == "PermanentStorage" {
+            assert!(body["permanentStorageHwmDate"].is_string(), "{body}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
