@@ -136,13 +136,7 @@ async fn online_invoice_is_accepted_with_a_valid_ksef_number_and_a_verifiable_up
     );
 
     // Close: 170, then 200 with a session UPO page.
-    let code = h.close_session("online", &session, &access).await;
-    assert_eq!(code, 204);
-    let status = h.session_status(&session, &access).await;
-    assert_eq!(status["status"]["code"], 170);
-    h.advance_ms(PROCESSING_MS);
-    let status = h.session_status(&session, &access).await;
-    assert_eq!(status["status"]["code"], 200);
+    let status = close_and_settle(&h, "online", &session, &access, 170).await;
     assert_eq!(status["successfulInvoiceCount"], 1);
     assert_session_upo_counts(&h, &status, 1).await;
 
@@ -401,6 +395,24 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBui
     response.json().await.expect("json body")
 }
 
+/// Closes a `kind` session (204), which reports `closing_code` until the processing delay has passed
+/// and 200 after it; returns that final status.
+async fn close_and_settle(
+    h: &Harness,
+    kind: &str,
+    session: &str,
+    access: &str,
+    closing_code: u16,
+) -> Value {
+    assert_eq!(h.close_session(kind, session, access).await, 204);
+    let status = h.session_status(session, access).await;
+    assert_eq!(status["status"]["code"], closing_code, "{status}");
+    h.advance_ms(PROCESSING_MS);
+    let status = h.session_status(session, access).await;
+    assert_eq!(status["status"]["code"], 200, "{status}");
+    status
+}
+
 /// Downloads the first session UPO page `status` names; it must pass the UPO XSD and count `documents`.
 async fn assert_session_upo_counts(h: &Harness, status: &Value, documents: usize) {
     let page_url = status["upo"]["pages"][0]["downloadUrl"]
@@ -558,13 +570,7 @@ async fn batch_of_many_invoices_across_parts_is_processed_invoice_by_invoice() {
     for (request, part) in requests.iter().zip(encrypted) {
         assert_eq!(upload(&h, request, part).await, 201);
     }
-    let code = h.close_session("batch", &session, &access).await;
-    assert_eq!(code, 204);
-    let status = h.session_status(&session, &access).await;
-    assert_eq!(status["status"]["code"], 150);
-    h.advance_ms(PROCESSING_MS);
-    let status = h.session_status(&session, &access).await;
-    assert_eq!(status["status"]["code"], 200, "{status}");
+    let status = close_and_settle(&h, "batch", &session, &access, 150).await;
     assert_eq!(status["invoiceCount"], 120);
     assert_eq!(status["successfulInvoiceCount"], 119);
     assert_eq!(status["failedInvoiceCount"], 1);

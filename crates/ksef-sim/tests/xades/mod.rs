@@ -140,6 +140,21 @@ async fn post_xml(h: &Harness, xml: String) -> (u16, Value) {
     (status, body)
 }
 
+/// Posts a signed document, which must start an operation (202, checked against the contract), and
+/// lets the processing delay pass: (the operation's status, its authentication token).
+async fn processed_operation(h: &Harness, signed: String) -> (Value, String) {
+    let (status, init) = post_xml(h, signed).await;
+    assert_eq!(status, 202, "{init}");
+    h.contract
+        .check("/auth/xades-signature", "post", 202, &init);
+    let reference = init["referenceNumber"].as_str().expect("ref");
+    let token = init["authenticationToken"]["token"]
+        .as_str()
+        .expect("token");
+    h.advance_ms(crate::support::PROCESSING_MS);
+    (h.auth_status(reference, token).await, token.to_owned())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_signed_by_xmlsec1_authenticate_for_the_certificates_nip() {
     let h = Harness::start(config()).await;
@@ -166,34 +181,18 @@ async fn documents_signed_by_xmlsec1_authenticate_for_the_certificates_nip() {
             "xmlsec1 embedded the certificate"
         );
 
-        let (status, init) = post_xml(&h, signed.clone()).await;
-        assert_eq!(status, 202, "{key}: {init}");
-        h.contract
-            .check("/auth/xades-signature", "post", 202, &init);
-        let reference = init["referenceNumber"].as_str().expect("ref");
-        let token = init["authenticationToken"]["token"]
-            .as_str()
-            .expect("token");
-        h.advance_ms(crate::support::PROCESSING_MS);
-        let body = h.auth_status(reference, token).await;
-        assert_eq!(body["status"]["code"], 200, "{body}");
+        let (body, token) = processed_operation(&h, signed.clone()).await;
+        assert_eq!(body["status"]["code"], 200, "{key}: {body}");
         assert_eq!(
             body["authenticationMethodInfo"]["category"],
             "XadesSignature"
         );
-        let (status, tokens) = h.post("/auth/token/redeem", Some(token), None).await;
+        let (status, tokens) = h.post("/auth/token/redeem", Some(&token), None).await;
         assert_eq!(status, 200, "{tokens}");
 
         // The challenge is single-use: the same signed document again fails the operation (450).
-        let (status, again) = post_xml(&h, signed.clone()).await;
-        assert_eq!(status, 202, "{again}");
-        let reference = again["referenceNumber"].as_str().expect("ref");
-        let token = again["authenticationToken"]["token"]
-            .as_str()
-            .expect("token");
-        h.advance_ms(crate::support::PROCESSING_MS);
-        let body = h.auth_status(reference, token).await;
-        assert_eq!(body["status"]["code"], 450, "{body}");
+        let (body, _) = processed_operation(&h, signed.clone()).await;
+        assert_eq!(body["status"]["code"], 450, "{key}: {body}");
 
         // Any change to the signed content breaks the digest: 9105, in the documented error shape.
         let tampered = signed.replace(
