@@ -18,6 +18,23 @@ fn line_of(text: &str, needle: &str) -> u32 {
     u32::try_from(index + 1).expect("small")
 }
 
+/// Sample 1 with its first `from` replaced by `to`: (the edited text, its one XSD violation).
+fn sole_violation_of_edit(from: &str, to: &str) -> (String, XsdViolation) {
+    let mutated = sample_text("FA_3_Przyklad_1.xml").replacen(from, to, 1);
+    let mut violations = schema().validate(mutated.as_bytes());
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    (mutated, violations.remove(0))
+}
+
+/// Asserts the violation's message mentions `needle`.
+fn assert_mentions(violation: &XsdViolation, needle: &str) {
+    assert!(
+        violation.message.contains(needle),
+        "no {needle} in: {}",
+        violation.message
+    );
+}
+
 #[test]
 fn every_official_sample_is_schema_valid() {
     let schema = schema();
@@ -34,19 +51,11 @@ fn every_official_sample_is_schema_valid() {
 
 #[test]
 fn too_long_p2_is_reported_with_its_line_and_path() {
-    let text = sample_text("FA_3_Przyklad_1.xml");
-    let long = "F".repeat(257);
-    let mutated = text.replacen("<P_2>FV2026/02/150</P_2>", &format!("<P_2>{long}</P_2>"), 1);
-    let violations = schema().validate(mutated.as_bytes());
-    assert_eq!(violations.len(), 1, "{violations:?}");
-    let violation = &violations[0];
+    let long = format!("<P_2>{}</P_2>", "F".repeat(257));
+    let (mutated, violation) = sole_violation_of_edit("<P_2>FV2026/02/150</P_2>", &long);
     assert_eq!(violation.path.as_deref(), Some("/Faktura/Fa/P_2"));
     assert_eq!(violation.line, Some(line_of(&mutated, "<P_2>")));
-    assert!(
-        violation.message.contains("maxLength"),
-        "{}",
-        violation.message
-    );
+    assert_mentions(&violation, "maxLength");
     assert!(
         !violation.message.contains('{'),
         "namespaces stripped: {}",
@@ -56,41 +65,28 @@ fn too_long_p2_is_reported_with_its_line_and_path() {
 
 #[test]
 fn repeated_elements_get_their_position_in_the_path() {
-    let text = sample_text("FA_3_Przyklad_1.xml");
     // The second row's NrWierszaFa is the first occurrence of this exact text.
-    let mutated = text.replacen(
+    let (mutated, violation) = sole_violation_of_edit(
         "<NrWierszaFa>2</NrWierszaFa>",
         "<NrWierszaFa>x</NrWierszaFa>",
-        1,
     );
-    let violations = schema().validate(mutated.as_bytes());
-    assert_eq!(violations.len(), 1, "{violations:?}");
     assert_eq!(
-        violations[0].path.as_deref(),
+        violation.path.as_deref(),
         Some("/Faktura/Fa/FaWiersz[2]/NrWierszaFa")
     );
-    assert_eq!(
-        violations[0].line,
-        Some(line_of(&mutated, "<NrWierszaFa>x<"))
-    );
+    assert_eq!(violation.line, Some(line_of(&mutated, "<NrWierszaFa>x<")));
 }
 
 #[test]
 fn attribute_violations_point_at_their_element() {
-    let text = sample_text("FA_3_Przyklad_1.xml");
-    let mutated = text.replacen("kodSystemowy=\"FA (3)\"", "kodSystemowy=\"FA(3)\"", 1);
-    let violations = schema().validate(mutated.as_bytes());
-    assert_eq!(violations.len(), 1, "{violations:?}");
-    let path = violations[0].path.as_deref().expect("path");
+    let (_, violation) =
+        sole_violation_of_edit("kodSystemowy=\"FA (3)\"", "kodSystemowy=\"FA(3)\"");
+    let path = violation.path.as_deref().expect("path");
     assert!(
         path.starts_with("/Faktura/Naglowek/KodFormularza"),
         "{path}"
     );
-    assert!(
-        violations[0].message.contains("kodSystemowy"),
-        "{}",
-        violations[0].message
-    );
+    assert_mentions(&violation, "kodSystemowy");
 }
 
 #[test]
@@ -134,15 +130,8 @@ fn malformed_documents_are_violations_with_a_position_not_panics() {
 
 #[test]
 fn a_doctype_is_rejected_even_without_entities() {
-    let text = sample_text("FA_3_Przyklad_1.xml");
-    let mutated = text.replacen("<Faktura ", "<!DOCTYPE Faktura><Faktura ", 1);
-    let violations = schema().validate(mutated.as_bytes());
-    assert_eq!(violations.len(), 1, "{violations:?}");
-    assert!(
-        violations[0].message.contains("DOCTYPE"),
-        "{}",
-        violations[0].message
-    );
+    let (_, violation) = sole_violation_of_edit("<Faktura ", "<!DOCTYPE Faktura><Faktura ");
+    assert_mentions(&violation, "DOCTYPE");
 }
 
 #[test]
@@ -150,11 +139,7 @@ fn oversized_documents_are_refused_unparsed() {
     let big = vec![b' '; fa3::xsd::DOCUMENT_BYTES_MAX + 1];
     let violations = schema().validate(&big);
     assert_eq!(violations.len(), 1);
-    assert!(
-        violations[0].message.contains("exceeds"),
-        "{}",
-        violations[0].message
-    );
+    assert_mentions(&violations[0], "exceeds");
 }
 
 #[test]
