@@ -16,6 +16,24 @@ pub fn ksef_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef")
 }
 
+/// A DOCTYPE for `root` declaring the "billion laughs" entities: `&lol9;` would expand to 10^9 "lol"s.
+pub fn entity_bomb_doctype(root: &str) -> String {
+    let mut dtd = format!("<!DOCTYPE {root} [<!ENTITY lol \"lol\">");
+    for i in 1..=9 {
+        let prev = if i == 1 {
+            "lol".to_owned()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        dtd.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">",
+            format!("&{prev};").repeat(10)
+        ));
+    }
+    dtd.push_str("]>");
+    dtd
+}
+
 /// Every official FA(3) sample, sorted by name, with its bytes.
 pub fn samples() -> Vec<(String, Vec<u8>)> {
     let dir = ksef_dir().join("samples/fa3-valid");
