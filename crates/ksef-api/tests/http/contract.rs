@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
 use ksef_api::batch::{build_archive, package, BatchInvoice, BatchLimits, Compression};
-use ksef_api::crypto::SessionCipher;
+use ksef_api::crypto::{EncryptionInfo, SessionCipher};
 use ksef_api::port::{Ksef, MetadataQuery, QueryDateType, QuerySubject};
 use ksef_api::status::InvoicingMode;
 use ksef_api::{ContextIdentifier, FormCode, KsefNumber, Nip, Secret, Sha256B64};
@@ -112,6 +112,14 @@ fn check(spec: &Value, api_path: &str, body: &Value) {
     );
 }
 
+/// A session key drawn from an RNG seeded with `seed`, and its encryption block for the test key.
+fn session_key(seed: u64) -> (SessionCipher, EncryptionInfo) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let cipher = SessionCipher::generate(&mut rng);
+    let info = cipher.encryption_info(&test_key(), &mut rng).unwrap();
+    (cipher, info)
+}
+
 #[tokio::test(start_paused = true)]
 async fn token_authentication_request_matches_the_spec() {
     let spec = spec();
@@ -137,9 +145,7 @@ async fn session_and_invoice_requests_match_the_spec() {
     .await;
     let ksef = client(&server.base());
     let access = Secret::new("a");
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-    let cipher = SessionCipher::generate(&mut rng);
-    let info = cipher.encryption_info(&test_key(), &mut rng).unwrap();
+    let (cipher, info) = session_key(11);
     ksef.open_online_session(&access, FormCode::Fa3, &info)
         .await
         .unwrap();
@@ -183,9 +189,7 @@ async fn batch_and_metadata_requests_match_the_spec() {
     .await;
     let ksef = client(&server.base());
     let access = Secret::new("a");
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
-    let cipher = SessionCipher::generate(&mut rng);
-    let info = cipher.encryption_info(&test_key(), &mut rng).unwrap();
+    let (cipher, info) = session_key(12);
     let invoices = vec![BatchInvoice {
         file_name: "a.xml".into(),
         xml: b"<Faktura/>".to_vec(),
