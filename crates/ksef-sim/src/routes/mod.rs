@@ -309,9 +309,26 @@ fn decode_continuation(token: &str) -> Option<usize> {
 }
 
 /// Opaque continuation token for the page starting at `offset`, `None` when there is no next page.
-pub(crate) fn continuation(offset: usize, total: usize) -> Option<String> {
+fn continuation(offset: usize, total: usize) -> Option<String> {
     use base64::{engine::general_purpose::STANDARD, Engine as _};
     (offset < total).then(|| STANDARD.encode(format!("offset:{offset}")))
+}
+
+/// The page (`offset`, `size`) of `items` as `{key: [...]}`, each item shown by `show`, with a
+/// `continuationToken` while items remain after it.
+pub(crate) fn page_body<T>(
+    key: &str,
+    items: &[T],
+    (offset, size): (usize, usize),
+    show: impl FnMut(&T) -> serde_json::Value,
+) -> serde_json::Value {
+    let page = items.iter().skip(offset).take(size).map(show).collect();
+    let mut body = serde_json::Map::new();
+    body.insert(key.to_owned(), serde_json::Value::Array(page));
+    if let Some(token) = continuation(offset + size, items.len()) {
+        body.insert("continuationToken".to_owned(), token.into());
+    }
+    serde_json::Value::Object(body)
 }
 
 #[cfg(test)]

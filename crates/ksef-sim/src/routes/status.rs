@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{continuation, page_request};
+use super::{page_body, page_request};
 use crate::crypto::sha256_b64;
 use crate::error::ApiError;
 use crate::server::{authorize, rfc3339, Simulator};
@@ -209,17 +209,12 @@ fn invoice_list(
             .filter_map(|r| state.invoices.get(r))
             .filter(|inv| !failed_only || matches!(inv.outcome, Outcome::Rejected(_)))
             .collect();
-        let page: Vec<Value> = selected
-            .iter()
-            .skip(offset)
-            .take(size)
-            .map(|inv| invoice_json(sim, state, inv, now))
-            .collect();
-        let mut body = json!({ "invoices": page });
-        if let Some(token) = continuation(offset + size, selected.len()) {
-            body["continuationToken"] = json!(token);
-        }
-        Ok(Json(body))
+        Ok(Json(page_body(
+            "invoices",
+            &selected,
+            (offset, size),
+            |inv| invoice_json(sim, state, inv, now),
+        )))
     })
 }
 
@@ -452,23 +447,18 @@ pub async fn list_sessions(
                     && modified_to.is_none_or(|d| s.updated <= d)
             })
             .collect();
-        let page: Vec<Value> = selected
-            .iter()
-            .skip(offset)
-            .take(size)
-            .map(|s| {
+        Ok(Json(page_body(
+            "sessions",
+            &selected,
+            (offset, size),
+            |s| {
                 let (total, ok, failed) = counts(state, s);
                 json!({"referenceNumber": s.reference, "status": session_status(s),
-                    "dateCreated": rfc3339(s.created), "dateUpdated": rfc3339(s.updated),
-                    "validUntil": rfc3339(s.valid_until), "totalInvoiceCount": total,
-                    "successfulInvoiceCount": ok, "failedInvoiceCount": failed})
-            })
-            .collect();
-        let mut body = json!({ "sessions": page });
-        if let Some(token) = continuation(offset + size, selected.len()) {
-            body["continuationToken"] = json!(token);
-        }
-        Ok(Json(body))
+                "dateCreated": rfc3339(s.created), "dateUpdated": rfc3339(s.updated),
+                "validUntil": rfc3339(s.valid_until), "totalInvoiceCount": total,
+                "successfulInvoiceCount": ok, "failedInvoiceCount": failed})
+            },
+        )))
     })
 }
 
