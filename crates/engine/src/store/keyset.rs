@@ -1,12 +1,16 @@
 //! Keyset ("seek") paging for the invoice list: a far page starts right after a known sort key,
-//! so SQLite seeks to it in the sort index instead of walking every row before it (at 100 000
-//! invoices OFFSET 99 000 walked for 12–23 ms, the seek takes under 1 ms).
+//! so SQLite seeks to it in the sort index instead of walking every row before it
+//! (`benches/list_pages.rs`: at 100 000 invoices a page at OFFSET 99 000 takes 4–6 ms, the same
+//! page after an anchor about 0.15 ms). The backend keeps no state: the caller reads the keys of
+//! every n-th row once ([`Store::list_anchors`]) and sends one back with each far page.
 //!
-//! # NULLs
+//! # Segments
 //! SQLite sorts NULL first ascending and last descending, and a row-value comparison with a NULL
 //! is NULL (matches nothing). So a sorted list is two segments, the NULL rows (in id order) and
 //! the rest, and a page after a key is read from the key's own segment first, then, when that
-//! runs out, from the start of the segment that follows it (if one does).
+//! runs out, from the start of the segment that follows it (if one does). A list sorted by state
+//! and filtered to some states is one segment per listed state, for the same reason: SQLite
+//! reads `state IN (…)` a state at a time and cannot seek by `(state, id)` across them.
 
 use std::num::NonZeroU32;
 
@@ -62,6 +66,7 @@ impl InvoiceFilter {
         }
     }
 
+    /// How to read the rows after `key` in this list (see the module docs).
     fn seek(&self, key: &SortKey) -> Seek {
         if let (InvoiceSort::State, KeyValue::Text(state), false) =
             (self.sort, &key.value, self.states.is_empty())
@@ -118,9 +123,12 @@ impl InvoiceFilter {
         f
     }
 
-    /// Descending on a nullable column, the NULL rows follow the others.
+    /// Descending on a nullable column, the NULL rows follow the others. A date bound matches
+    /// no row without a date (and may have been left out of the seek's criteria).
     fn null_tail(&self) -> Option<Criterion> {
-        (self.direction == SortDirection::Descending && self.sort.nullable())
+        let dated = self.issued_from.is_some() || self.issued_to.is_some();
+        let nulls_listed = self.sort.nullable() && !(self.sort == InvoiceSort::IssueDate && dated);
+        (self.direction == SortDirection::Descending && nulls_listed)
             .then(|| (format!("{} IS NULL", self.sort.column()), Vec::new()))
     }
 
@@ -348,6 +356,7 @@ mod tests {
             Some("2026-01-31"),
             Some("2026-02-01"),
             Some("2026-02-01"),
+            Some("2026-03-15"),
         ]);
         let buyers = text(&[
             None,
@@ -435,7 +444,8 @@ mod tests {
     /// Which generated rows a filter keeps, as the oracle decides it.
     type Matches = Box<dyn Fn(&Generated) -> bool>;
 
-    /// The three kinds of list the UI asks for: everything, a state chip and a text search.
+    /// The kinds of list the UI asks for: everything, a state chip, a text search and a date
+    /// range open at either end.
     fn filters(company: CompanyId) -> Vec<(InvoiceFilter, Matches)> {
         let all = InvoiceFilter::all(company);
         let states = vec![SubmissionState::Queued, SubmissionState::Rejected];
@@ -448,6 +458,20 @@ mod tests {
                     ..all.clone()
                 },
                 Box::new(move |g: &Generated| wanted.contains(&g.state)),
+            ),
+            (
+                InvoiceFilter {
+                    issued_from: Some("2026-02-01".into()),
+                    ..all.clone()
+                },
+                Box::new(|g: &Generated| g.issued.as_deref().is_some_and(|d| d >= "2026-02-01")),
+            ),
+            (
+                InvoiceFilter {
+                    issued_to: Some("2026-02-01".into()),
+                    ..all.clone()
+                },
+                Box::new(|g: &Generated| g.issued.as_deref().is_some_and(|d| d <= "2026-02-01")),
             ),
             (
                 InvoiceFilter {
