@@ -13,15 +13,16 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use fa3::{Environment, SchemaSet, ValidationOptions, XsdStatus};
+use xsd_common::{shared_ksef, write_xmllint_catalog};
+
+/// The test helpers that locate the official material and write the xmllint catalog.
+#[path = "../tests/xsd_common/mod.rs"]
+mod xsd_common;
 
 /// Passes over the sample set per in-process measurement.
 const PASSES: usize = 100;
 /// Passes over the sample set in the single xmllint invocation (one command line).
 const XMLLINT_PASSES: usize = 40;
-
-fn shared_ksef() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ksef")
-}
 
 fn samples() -> Vec<(PathBuf, Vec<u8>)> {
     let dir = shared_ksef().join("samples/fa3-valid");
@@ -58,18 +59,7 @@ fn throughput(documents: &[Vec<u8>], threads: usize, check: &(dyn Fn(&[u8]) + Sy
 
 fn xmllint_throughput(files: &[PathBuf], work: &Path) -> Option<f64> {
     let schemas = shared_ksef().join("schemas").canonicalize().ok()?;
-    let local = schemas.join(fa3::schemas::STRUKTURY_DANYCH.path);
-    let remote = fa3::schemas::STRUKTURY_DANYCH_IMPORT;
-    let catalog = work.join("catalog.xml");
-    fs::write(
-        &catalog,
-        format!(
-            "<catalog xmlns=\"urn:oasis:names:tc:entity:xmlns:xml:catalog\">\
-             <system systemId=\"{remote}\" uri=\"file://{}\"/></catalog>",
-            local.display()
-        ),
-    )
-    .ok()?;
+    let catalog = write_xmllint_catalog(work).ok()?;
     let arguments: Vec<&PathBuf> = files
         .iter()
         .cycle()

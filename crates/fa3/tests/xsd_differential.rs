@@ -14,7 +14,7 @@ use std::process::Command;
 
 use fa3::xsd::SchemaSet;
 use xsd_common::mutations::mutations;
-use xsd_common::{sample_text, shared_schemas, valid_samples};
+use xsd_common::{sample_text, shared_schemas, valid_samples, write_xmllint_catalog};
 
 /// How many mutations must break the schema according to xmllint (the brief asks for 40+).
 const INVALID_MUTATIONS_MIN: usize = 40;
@@ -27,21 +27,7 @@ struct Xmllint {
 impl Xmllint {
     fn new(work: &Path) -> Xmllint {
         let schemas = shared_schemas().canonicalize().expect("shared schemas");
-        let local = schemas.join(fa3::schemas::STRUKTURY_DANYCH.path);
-        let remote = fa3::schemas::STRUKTURY_DANYCH_IMPORT;
-        let catalog = work.join("catalog.xml");
-        fs::write(
-            &catalog,
-            format!(
-                "<?xml version=\"1.0\"?>\n\
-                 <catalog xmlns=\"urn:oasis:names:tc:entity:xmlns:xml:catalog\">\n\
-                 <system systemId=\"{remote}\" uri=\"file://{local}\"/>\n\
-                 <uri name=\"{remote}\" uri=\"file://{local}\"/>\n\
-                 </catalog>\n",
-                local = local.display()
-            ),
-        )
-        .expect("write catalog");
+        let catalog = write_xmllint_catalog(work).expect("write catalog");
         Xmllint {
             catalog,
             schema: schemas.join(fa3::schemas::FA3_SCHEMA.path),

@@ -16,6 +16,29 @@ pub fn shared_schemas() -> PathBuf {
     shared_ksef().join("schemas")
 }
 
+/// Writes an XML catalog into `work` that maps the FA(3) schema's absolute import of
+/// StrukturyDanych to the local official copy, so `xmllint --nonet` validates offline against the
+/// very files we load; returns the catalog's path for `XML_CATALOG_FILES`.
+pub fn write_xmllint_catalog(work: &Path) -> std::io::Result<PathBuf> {
+    let local = shared_schemas()
+        .canonicalize()?
+        .join(fa3::schemas::STRUKTURY_DANYCH.path);
+    let remote = fa3::schemas::STRUKTURY_DANYCH_IMPORT;
+    let catalog = work.join("catalog.xml");
+    fs::write(
+        &catalog,
+        format!(
+            "<?xml version=\"1.0\"?>\n\
+             <catalog xmlns=\"urn:oasis:names:tc:entity:xmlns:xml:catalog\">\n\
+             <system systemId=\"{remote}\" uri=\"file://{local}\"/>\n\
+             <uri name=\"{remote}\" uri=\"file://{local}\"/>\n\
+             </catalog>\n",
+            local = local.display()
+        ),
+    )?;
+    Ok(catalog)
+}
+
 /// The 26 official valid samples as `(file name, bytes)`, sorted by name.
 pub fn valid_samples() -> Vec<(String, Vec<u8>)> {
     let dir = shared_ksef().join("samples/fa3-valid");
