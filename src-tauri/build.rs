@@ -14,6 +14,7 @@ fn main() {
         "generate_demo_invoices",
         "dashboard",
         "invoice_counts",
+        "engine_status",
         "export_weekly_report",
         "list_alerts",
         "resolve_alert",

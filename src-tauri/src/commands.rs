@@ -105,6 +105,12 @@ pub async fn invoice_counts(
     run(&desk, |d| d.invoice_counts()).await
 }
 
+/// Queue depth and KSeF's state: what the app chrome shows, without the dashboard's metrics.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn engine_status(desk: State<'_, Desk>) -> DeskResult<EngineStatus> {
+    run(&desk, |d| d.engine_status()).await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn export_weekly_report(desk: State<'_, Desk>, week_start: String) -> DeskResult<String> {
     run(&desk, move |d| d.export_weekly_report(week_start)).await

@@ -37,6 +37,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::generate_demo_invoices,
         commands::dashboard,
         commands::invoice_counts,
+        commands::engine_status,
         commands::export_weekly_report,
         commands::list_alerts,
         commands::resolve_alert,

@@ -104,6 +104,19 @@ fn commands_answer_through_ipc_with_snake_case_arguments() {
     )
     .expect("counts");
     assert_eq!(counts.values().sum::<i64>(), 5);
+
+    // The app chrome reads the queue and KSeF's state alone.
+    let status = invoke(&window, APP_ORIGIN, "engine_status", json!({})).expect("allowed");
+    let waiting: i64 = [
+        InvoiceState::Queued,
+        InvoiceState::Sending,
+        InvoiceState::Sent,
+    ]
+    .iter()
+    .map(|s| counts.get(s).copied().unwrap_or(0))
+    .sum();
+    assert_eq!(status["queue_depth"].as_i64(), Some(waiting), "{status}");
+    assert!(status["ksef"]["state"].is_string(), "{status}");
 }
 
 #[test]

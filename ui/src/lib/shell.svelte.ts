@@ -29,14 +29,16 @@ export class ShellState {
   }
 
   async refresh(): Promise<void> {
-    const [companies, dashboard, alerts] = await Promise.all([
+    // The engine status, not the dashboard: at 100 000 invoices the dashboard's metrics hold the
+    // store for a while, and the chrome needs only the queue and KSeF's state.
+    const [companies, status, alerts] = await Promise.all([
       this.backend.list_companies(),
-      this.backend.dashboard(),
+      this.backend.engine_status(),
       this.backend.list_alerts(),
     ]);
     this.companies = companies;
-    this.ksef = { state: dashboard.ksef.state, since: dashboard.ksef.since };
-    this.queueDepth = dashboard.queue_depth;
+    this.ksef = status.ksef;
+    this.queueDepth = status.queue_depth;
     this.openAlerts = alerts.filter((a) => a.resolved_at === null).length;
   }
 

@@ -12,6 +12,7 @@ import type {
   BackendEvents,
   Company,
   Dashboard,
+  EngineStatus,
   EventName,
   Finding,
   ImportItem,
@@ -228,7 +229,11 @@ export class MockBackend implements Backend {
   setKsef(state: KsefAvailability): void {
     this.ksef = state;
     this.ksefSince = state === 'available' ? null : this.now();
-    this.emit('engine_status', { queue_depth: this.queueDepth(), ksef: { state, since: this.ksefSince } });
+    this.emit('engine_status', this.status());
+  }
+
+  private status(): EngineStatus {
+    return { queue_depth: this.queueDepth(), ksef: { state: this.ksef, since: this.ksefSince } };
   }
 
   private queueDepth(): number {
@@ -543,6 +548,10 @@ export class MockBackend implements Backend {
 
   invoice_counts() {
     return this.answer(() => this.countsByState());
+  }
+
+  engine_status() {
+    return this.answer(() => this.status());
   }
 
   private countsByState(): Record<InvoiceState, number> {

@@ -31,6 +31,7 @@ export function createTauriBackend(): Backend {
 
     dashboard: () => call('dashboard'),
     invoice_counts: () => call('invoice_counts'),
+    engine_status: () => call('engine_status'),
     export_weekly_report: (week_start) => call('export_weekly_report', { week_start }),
 
     list_alerts: () => call('list_alerts'),

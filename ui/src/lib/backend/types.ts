@@ -132,6 +132,8 @@ export interface Backend {
   dashboard(): Promise<Dashboard>;
   /** Invoices per state (every state listed): the invoice list's chips, without the dashboard. */
   invoice_counts(): Promise<Dashboard['counts']>;
+  /** Queue depth and KSeF's state (the app chrome), without the dashboard's metrics. */
+  engine_status(): Promise<EngineStatus>;
   export_weekly_report(week_start: string): Promise<string>;
 
   list_alerts(): Promise<Alert[]>;
