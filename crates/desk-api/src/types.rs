@@ -448,7 +448,7 @@ pub struct Dashboard {
     /// Invoices per state (every state present).
     #[ts(as = "BTreeMap<InvoiceState, f64>")]
     pub counts: BTreeMap<InvoiceState, i64>,
-    /// Queued + sending.
+    /// Queued, sending or sent: not yet given KSeF's verdict.
     #[ts(type = "number")]
     pub queue_depth: i64,
     /// KSeF.
@@ -648,7 +648,7 @@ pub struct SavedUpos {
 /// Event payload: queue and KSeF state (also the tray's tooltip).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct EngineStatus {
-    /// Queued + sending.
+    /// Queued, sending or sent: not yet given KSeF's verdict.
     #[ts(type = "number")]
     pub queue_depth: i64,
     /// KSeF.

@@ -114,10 +114,15 @@ fn day_out(day: &LocalDay, parts: &[DayCounts]) -> DailyCounts {
     }
 }
 
-/// Invoices still on their way out: queued plus being sent.
+/// Invoices still on their way: queued, being sent, or sent and waiting for KSeF's verdict (the
+/// top bar's and the dashboard's queue link to exactly these states).
 pub(super) fn queue_depth(counts: &BTreeMap<InvoiceState, i64>) -> i64 {
-    [InvoiceState::Queued, InvoiceState::Sending]
-        .iter()
-        .filter_map(|s| counts.get(s))
-        .sum()
+    [
+        InvoiceState::Queued,
+        InvoiceState::Sending,
+        InvoiceState::Sent,
+    ]
+    .iter()
+    .filter_map(|s| counts.get(s))
+    .sum()
 }

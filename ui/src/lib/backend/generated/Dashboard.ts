@@ -14,7 +14,7 @@ export type Dashboard = {
  */
 counts: { [key in InvoiceState]?: number }, 
 /**
- * Queued + sending.
+ * Queued, sending or sent: not yet given KSeF's verdict.
  */
 queue_depth: number, 
 /**

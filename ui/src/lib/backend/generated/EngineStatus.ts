@@ -6,7 +6,7 @@ import type { KsefStatus } from "./KsefStatus";
  */
 export type EngineStatus = { 
 /**
- * Queued + sending.
+ * Queued, sending or sent: not yet given KSeF's verdict.
  */
 queue_depth: number, 
 /**
