@@ -377,17 +377,7 @@ impl Store {
         change: &Change<'_>,
         now_ms: i64,
     ) -> Result<Applied, StoreError> {
-        let tx = self.conn_mut().transaction()?;
-        let applied = state::apply(
-            &tx,
-            claim.id,
-            Guard::Fence(claim.fence),
-            change,
-            None,
-            now_ms,
-        )?;
-        tx.commit()?;
-        Ok(applied)
+        self.apply_fenced_with(claim, change, None, now_ms)
     }
 
     /// [`apply_fenced`](Self::apply_fenced) and, if the change landed, an alert of `kind` about
@@ -400,6 +390,16 @@ impl Store {
         kind: &str,
         now_ms: i64,
     ) -> Result<Applied, StoreError> {
+        self.apply_fenced_with(claim, change, Some(kind), now_ms)
+    }
+
+    fn apply_fenced_with(
+        &mut self,
+        claim: Claimed,
+        change: &Change<'_>,
+        alert_kind: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Applied, StoreError> {
         let tx = self.conn_mut().transaction()?;
         let applied = state::apply(
             &tx,
@@ -409,7 +409,7 @@ impl Store {
             None,
             now_ms,
         )?;
-        if applied != Applied::Stale {
+        if let (Some(kind), false) = (alert_kind, applied == Applied::Stale) {
             let alert = NewAlert {
                 kind,
                 invoice: Some(claim.id),

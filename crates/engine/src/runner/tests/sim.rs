@@ -84,6 +84,22 @@ pub(super) fn invoice_number(bytes: &[u8]) -> String {
         .to_owned()
 }
 
+/// Queues `count` numbered copies of the first sample (due at `now_ms`): their bytes and ids.
+fn queue_copies(
+    store: &mut Store,
+    company: CompanyId,
+    count: usize,
+    now_ms: i64,
+) -> (Vec<Vec<u8>>, Vec<InvoiceId>) {
+    let files = numbered_copies(count);
+    let ids = files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| insert_queued(store, company, &i.to_string(), b, now_ms))
+        .collect();
+    (files, ids)
+}
+
 /// `count` copies of sample 1, each with its own invoice number (so none duplicates another).
 pub(super) fn numbered_copies(count: usize) -> Vec<Vec<u8>> {
     let text = String::from_utf8(sample("FA_3_Przyklad_1.xml")).unwrap();
@@ -293,15 +309,7 @@ async fn crash_then_converge(point: CrashPoint) {
         .enumerate()
         .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
         .collect();
-    let hooks = CrashOnce::at(point);
-    let mut first = runner(&env, store, company).with_hooks(hooks);
-    let crashed = drive(&mut first).await;
-    assert!(
-        matches!(crashed, Err(RunnerError::Crash(InjectedCrash(p))) if p == point),
-        "expected a crash at {point:?}, got {crashed:?}"
-    );
-    drop(first);
-    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let store = crash_at(&env, store, company, point, dir.path()).await;
     let mut second = runner(&env, store, company);
     drive(&mut second).await.unwrap();
     for (id, bytes) in ids.iter().zip(&files) {
@@ -484,12 +492,7 @@ async fn a_duplicate_of_an_invoice_sent_by_another_client_is_a_conflict_never_re
 async fn batch_of_fifty_is_accepted_with_upos_from_session_pages() {
     let env = start_sim().await;
     let (_dir, mut store, company) = temp_store();
-    let files = numbered_copies(50);
-    let ids: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
-        .collect();
+    let (files, ids) = queue_copies(&mut store, company, 50, env.clock.now_ms());
     let mut r = runner(&env, store, company);
     drive(&mut r).await.unwrap();
     for (id, bytes) in ids.iter().zip(&files) {
@@ -518,12 +521,7 @@ async fn every_invoice_of_a_batch_larger_than_a_poll_round_gets_its_upo_from_the
     const POLLS_PER_TICK: usize = 10;
     let env = start_sim().await;
     let (_dir, mut store, company) = temp_store();
-    let files = numbered_copies(3 * POLLS_PER_TICK);
-    let ids: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
-        .collect();
+    let (files, ids) = queue_copies(&mut store, company, 3 * POLLS_PER_TICK, env.clock.now_ms());
     let mut r = runner_with(&env, store, company, |c| {
         c.polls_per_tick_max = POLLS_PER_TICK;
     });
@@ -545,26 +543,38 @@ async fn every_invoice_of_a_batch_larger_than_a_poll_round_gets_its_upo_from_the
     );
 }
 
+/// Runs a runner on `store` until it crashes at `point` (it must), then opens the outbox in `dir`
+/// again, as a restarted process would.
+async fn crash_at(
+    env: &Env,
+    store: Store,
+    company: CompanyId,
+    point: CrashPoint,
+    dir: &std::path::Path,
+) -> Store {
+    let mut first = runner(env, store, company).with_hooks(CrashOnce::at(point));
+    let crashed = drive(&mut first).await;
+    assert!(
+        matches!(crashed, Err(RunnerError::Crash(InjectedCrash(p))) if p == point),
+        "expected a crash at {point:?}, got {crashed:?}"
+    );
+    drop(first);
+    Store::open(&dir.join("outbox.db")).unwrap()
+}
+
 #[tokio::test(start_paused = true)]
 async fn crash_after_batch_upload_converges_without_double_acceptance() {
     let env = start_sim().await;
     let (dir, mut store, company) = temp_store();
-    let files = numbered_copies(6);
-    let ids: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
-        .collect();
-    let mut first =
-        runner(&env, store, company).with_hooks(CrashOnce::at(CrashPoint::AfterBatchUpload));
-    assert!(matches!(
-        drive(&mut first).await,
-        Err(RunnerError::Crash(InjectedCrash(
-            CrashPoint::AfterBatchUpload
-        )))
-    ));
-    drop(first);
-    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let (files, ids) = queue_copies(&mut store, company, 6, env.clock.now_ms());
+    let store = crash_at(
+        &env,
+        store,
+        company,
+        CrashPoint::AfterBatchUpload,
+        dir.path(),
+    )
+    .await;
     let mut second = runner(&env, store, company);
     drive(&mut second).await.unwrap();
     for (id, bytes) in ids.iter().zip(&files) {
@@ -578,23 +588,10 @@ async fn crash_after_batch_upload_converges_without_double_acceptance() {
 async fn a_crash_while_judging_a_batch_leaves_nothing_to_per_invoice_polling() {
     let env = start_sim().await;
     let (dir, mut store, company) = temp_store();
-    let files = numbered_copies(6);
-    let ids: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
-        .collect();
+    let (files, ids) = queue_copies(&mut store, company, 6, env.clock.now_ms());
     // The crash comes at the first verdict: every invoice of the batch is `sent`, none judged.
-    let mut first =
-        runner(&env, store, company).with_hooks(CrashOnce::at(CrashPoint::AfterStatusBeforeRecord));
-    assert!(matches!(
-        drive(&mut first).await,
-        Err(RunnerError::Crash(InjectedCrash(
-            CrashPoint::AfterStatusBeforeRecord
-        )))
-    ));
-    drop(first);
-    let store = Store::open(&dir.path().join("outbox.db")).unwrap();
+    let point = CrashPoint::AfterStatusBeforeRecord;
+    let store = crash_at(&env, store, company, point, dir.path()).await;
     let sent = ids
         .iter()
         .filter(|id| store.invoice(**id).unwrap().state == SubmissionState::Sent)
@@ -636,12 +633,7 @@ async fn a_429_is_honoured_and_everything_still_converges() {
     })
     .await;
     let (_dir, mut store, company) = temp_store();
-    let files = numbered_copies(3);
-    let ids: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
-        .collect();
+    let (files, ids) = queue_copies(&mut store, company, 3, env.clock.now_ms());
     let mut r = runner(&env, store, company);
     drive(&mut r).await.unwrap();
     assert!(env.sim.stats().rate_limited >= 1, "the test provoked a 429");
@@ -680,12 +672,7 @@ async fn dropped_responses_are_resolved_by_asking_without_resending() {
     })
     .await;
     let (_dir, mut store, company) = temp_store();
-    let files = numbered_copies(4);
-    let ids: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
-        .collect();
+    let (files, ids) = queue_copies(&mut store, company, 4, env.clock.now_ms());
     let mut r = runner(&env, store, company);
     drive(&mut r).await.unwrap();
     assert!(
@@ -725,12 +712,7 @@ pub(super) async fn sim_admin(base: &str, body: &str) {
 async fn an_outage_opens_the_breaker_persists_since_when_and_resumes_without_errors() {
     let env = start_sim().await;
     let (_dir, mut store, company) = temp_store();
-    let files = numbered_copies(2);
-    let ids: Vec<_> = files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| insert_queued(&mut store, company, &i.to_string(), b, env.clock.now_ms()))
-        .collect();
+    let (files, ids) = queue_copies(&mut store, company, 2, env.clock.now_ms());
     let outage_ms = 10 * 60_000;
     sim_admin(
         &env.base,
