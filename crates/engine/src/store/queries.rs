@@ -38,6 +38,17 @@ pub enum InvoiceSort {
 }
 
 impl InvoiceSort {
+    /// Every sort column (the plan and keyset tests walk them all).
+    pub const ALL: [InvoiceSort; 7] = [
+        InvoiceSort::IssueDate,
+        InvoiceSort::InvoiceNumber,
+        InvoiceSort::Buyer,
+        InvoiceSort::State,
+        InvoiceSort::Gross,
+        InvoiceSort::KsefNumber,
+        InvoiceSort::UpdatedAt,
+    ];
+
     /// The column; a fixed whitelist, never user text, so it is safe to splice into SQL.
     pub(super) fn column(self) -> &'static str {
         match self {
@@ -537,16 +548,6 @@ pub(super) mod tests {
     use crate::store::test_support::temp_store;
     use crate::store::{InvoiceId, Store};
 
-    const SORTS: [InvoiceSort; 7] = [
-        InvoiceSort::IssueDate,
-        InvoiceSort::InvoiceNumber,
-        InvoiceSort::Buyer,
-        InvoiceSort::State,
-        InvoiceSort::Gross,
-        InvoiceSort::KsefNumber,
-        InvoiceSort::UpdatedAt,
-    ];
-
     /// SQLite's plan for `sql` with `args` bound, one line per step.
     pub(in crate::store) fn plan(store: &Store, sql: &str, args: &[Value]) -> String {
         let mut stmt = store
@@ -597,7 +598,7 @@ pub(super) mod tests {
     #[test]
     fn every_list_page_and_count_is_answered_from_a_list_index_without_sorting() {
         let (_dir, store, company) = temp_store();
-        for sort in SORTS {
+        for sort in InvoiceSort::ALL {
             for direction in [SortDirection::Ascending, SortDirection::Descending] {
                 let base = InvoiceFilter {
                     sort,

@@ -72,6 +72,17 @@ fn sent(invoice_ref: &str) -> Change<'_> {
     }
 }
 
+/// Claims the one due invoice of `company` at t=1 and records it sent at t=2 (KSeF reference
+/// `EE-1`); the claim stays current.
+fn claim_and_send(store: &mut Store, company: CompanyId) -> Claimed {
+    let claim = store
+        .claim_ready(company, 1, 1, LEASE_MS, "w")
+        .unwrap()
+        .claimed[0];
+    store.apply_fenced(claim, &sent("EE-1"), 2).unwrap();
+    claim
+}
+
 fn event_count(store: &Store) -> i64 {
     store
         .conn()
@@ -295,11 +306,7 @@ fn stale_claimer_write_is_a_no_op() {
 fn a_change_with_its_alert_lands_whole_or_not_at_all() {
     let (_dir, mut store, company) = temp_store();
     let id = add(&mut store, company, "FV/1", 0);
-    let claim = store
-        .claim_ready(company, 1, 1, LEASE_MS, "w")
-        .unwrap()
-        .claimed[0];
-    store.apply_fenced(claim, &sent("EE-1"), 2).unwrap();
+    let claim = claim_and_send(&mut store, company);
     let detail = "duplicate of KSeF number 1 in session 2";
     let conflict = Change::to(SubmissionState::Conflict, Actor::Ksef)
         .because(crate::state::DUPLICATE_FOREIGN_CODE, Some(detail));
@@ -361,12 +368,8 @@ fn a_conflict_with_ksefs_original_points_at_itself_and_must_name_the_original() 
     let local = add(&mut store, company, "FV/0", 1_000);
     for (number, counterpart) in [("FV/1", None), ("FV/2", Some(local))] {
         let id = add(&mut store, company, number, 0);
-        let claim = store
-            .claim_ready(company, 1, 1, LEASE_MS, "w")
-            .unwrap()
-            .claimed[0];
+        let claim = claim_and_send(&mut store, company);
         assert_eq!(claim.id, id);
-        store.apply_fenced(claim, &sent("EE-1"), 2).unwrap();
         let detail = "duplicate of KSeF number 1 in session 2";
         let conflict = Change {
             conflict_with: counterpart,
@@ -399,11 +402,7 @@ fn a_conflict_with_ksefs_original_points_at_itself_and_must_name_the_original() 
 fn every_transition_is_logged_with_from_and_to() {
     let (_dir, mut store, company) = temp_store();
     let id = add(&mut store, company, "FV/1", 0);
-    let claim = store
-        .claim_ready(company, 1, 1, LEASE_MS, "w")
-        .unwrap()
-        .claimed[0];
-    store.apply_fenced(claim, &sent("EE-1"), 2).unwrap();
+    let claim = claim_and_send(&mut store, company);
     let accepted = Change {
         ksef_number: Some("5265877635-20260202-0100001AF629-AF"),
         ..Change::to(SubmissionState::Accepted, Actor::Ksef)
